@@ -1,0 +1,5 @@
+"""Entry point for `python -m voiceroutine`."""
+
+from voiceroutine.cli import main
+
+main()

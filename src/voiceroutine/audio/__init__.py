@@ -1,0 +1,1 @@
+"""Audio: clip conditioning, mixing, levels and encoding."""

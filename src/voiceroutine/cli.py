@@ -1,0 +1,256 @@
+"""The command line: parse arguments, call the API, print results. Nothing else lives here."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from voiceroutine import __version__, api
+from voiceroutine.durations import format_duration
+from voiceroutine.errors import VoiceroutineError
+from voiceroutine.timeline import Timeline
+
+app = typer.Typer(
+    name="voiceroutine",
+    help="Turn a routine written in YAML into a voice-guided audio session.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+T = TypeVar("T")
+
+
+class Format(str, Enum):
+    mp3 = "mp3"
+    wav = "wav"
+
+
+RoutineFile = Annotated[Path, typer.Argument(help="A routine YAML file.", show_default=False)]
+EngineOption = Annotated[
+    str | None,
+    typer.Option("--engine", help="Speech engine (default: the routine's, else pyttsx3)."),
+]
+VoiceOption = Annotated[str | None, typer.Option("--voice", help="Voice name or id of the engine.")]
+RateOption = Annotated[
+    int | None,
+    typer.Option("--rate", min=40, max=500, help="Speaking rate in words per minute."),
+]
+
+
+class _State:
+    def __init__(self) -> None:
+        self.debug = False
+        self.out = Console()
+        self.err = Console(stderr=True)
+
+
+def _state(ctx: typer.Context) -> _State:
+    if not isinstance(ctx.obj, _State):
+        ctx.obj = _State()
+    return ctx.obj
+
+
+def _run(ctx: typer.Context, action: Callable[[], T]) -> T:
+    """Run an action, turning our errors into one message and exit code 1."""
+    state = _state(ctx)
+    try:
+        return action()
+    except VoiceroutineError as error:
+        if state.debug:
+            raise
+        state.err.print(
+            f"[bold red]error:[/] {error}", highlight=False, markup=True, soft_wrap=True
+        )
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        if state.debug:
+            raise
+        state.err.print("interrupted; nothing was written")
+        raise typer.Exit(130) from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"voiceroutine {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Turn a routine written in YAML into a voice-guided audio session."""
+    _state(ctx).debug = debug
+
+
+@app.command()
+def build(
+    ctx: typer.Context,
+    files: Annotated[list[Path], typer.Argument(help="Routine YAML files.", show_default=False)],
+    out_dir: Annotated[
+        Path, typer.Option("--output", "-o", help="Folder for the audio, timeline and subtitles.")
+    ] = api.DEFAULT_OUT_DIR,
+    engine: EngineOption = None,
+    voice: VoiceOption = None,
+    rate: RateOption = None,
+    audio_format: Annotated[Format, typer.Option("--format", help="Audio format.")] = Format.mp3,
+) -> None:
+    """Build DIR/<stem>.mp3 (or .wav) with <stem>.json and <stem>.vtt beside it."""
+    state = _state(ctx)
+    options = api.BuildOptions(
+        out_dir=out_dir,
+        audio_format=audio_format.value,
+        voice=api.VoiceOverrides(engine=engine, name=voice, rate=rate),
+    )
+    for path in files:
+        with _progress(state) as progress:
+            result = _run(ctx, lambda path=path: api.build(path, options, progress=progress))
+        _print_warnings(state, path, result.timeline)
+        size = result.audio.stat().st_size
+        state.out.print(
+            f"[green]built[/] {result.audio}  {format_duration(result.timeline.duration_ms)}  "
+            f"{size / 1e6:.1f} MB  ({result.synthesized} lines synthesized, "
+            f"{result.reused} from cache)",
+            highlight=False,
+        )
+
+
+@app.command()
+def check(ctx: typer.Context, file: RoutineFile, rate: RateOption = None) -> None:
+    """Validate a routine; print its estimated length and any warnings."""
+    state = _state(ctx)
+    timeline = _run(ctx, lambda: api.check(file, api.VoiceOverrides(rate=rate)))
+    _print_warnings(state, file, timeline)
+    chapters = sum(1 for chapter in timeline.chapters)
+    spoken = sum(1 for cue in timeline.cues if cue.kind == "speech")
+    state.out.print(
+        f"[green]ok[/] {file}: about {format_duration(timeline.duration_ms)}, "
+        f"{chapters} chapters, {spoken} spoken lines"
+        + (f", {len(timeline.warnings)} warnings" if timeline.warnings else ""),
+        highlight=False,
+    )
+
+
+@app.command()
+def plan(
+    ctx: typer.Context,
+    file: RoutineFile,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the timeline JSON.")] = False,
+    engine: EngineOption = None,
+    voice: VoiceOption = None,
+    rate: RateOption = None,
+) -> None:
+    """Show the timeline: when each line is spoken. Times are estimates unless --engine is given."""
+    state = _state(ctx)
+    overrides = api.VoiceOverrides(engine=engine, name=voice, rate=rate)
+
+    def make() -> Timeline:
+        compiled = api.compile_file(file, overrides)
+        if engine is None:
+            return api.estimated_timeline(compiled)
+        from voiceroutine.tts.registry import create_engine
+
+        return api.spoken_timeline(compiled, create_engine(compiled.engine_name))[0]
+
+    timeline = _run(ctx, make)
+    if as_json:
+        sys.stdout.write(json.dumps(timeline.to_json(), indent=2, ensure_ascii=False) + "\n")
+        return
+    table = Table(title=f"{timeline.title} ({format_duration(timeline.duration_ms)})")
+    table.add_column("time", justify="right")
+    table.add_column("chapter")
+    table.add_column("kind")
+    table.add_column("text")
+    events = sorted(
+        [(cue.start_ms, 0, timeline.chapters[cue.chapter].title, cue.kind, cue.text or "")
+         for cue in timeline.cues]
+        + [(seg.start_ms, 1, "", seg.kind, f"{(seg.end_ms - seg.start_ms) / 1000:g} s")
+           for seg in timeline.segments]
+    )  # fmt: skip
+    for start, _, chapter, kind, text in events:
+        table.add_row(_clock(start), chapter, kind, text)
+    state.out.print(table)
+    _print_warnings(state, file, timeline)
+
+
+@app.command()
+def voices(
+    ctx: typer.Context,
+    engine: Annotated[str, typer.Option("--engine", help="Speech engine.")] = "pyttsx3",
+    language: Annotated[
+        str | None, typer.Option("--language", help="Only voices for this language, such as en.")
+    ] = None,
+) -> None:
+    """List the voices a speech engine offers."""
+    from voiceroutine.tts.registry import create_engine
+
+    state = _state(ctx)
+    found = _run(ctx, lambda: create_engine(engine).voices())
+    if language:
+        wanted = language.lower()
+        found = [
+            v
+            for v in found
+            if any(tag.split("-")[0] == wanted or tag == wanted for tag in v.languages)
+        ]
+    table = Table(title=f"{engine} voices")
+    for column in ("id", "name", "languages"):
+        table.add_column(column)
+    for voice in found:
+        table.add_row(voice.id, voice.name, ", ".join(voice.languages))
+    state.out.print(table)
+
+
+def _clock(ms: int) -> str:
+    minutes, rest = divmod(ms, 60_000)
+    return f"{minutes}:{rest / 1000:06.3f}"
+
+
+def _print_warnings(state: _State, path: Path, timeline: Timeline) -> None:
+    for warning in timeline.warnings:
+        state.err.print(
+            f"[yellow]warning:[/] {path}: at {_clock(warning.at_ms)}: {warning.message}",
+            highlight=False,
+        )
+
+
+@contextmanager
+def _progress(state: _State) -> Iterator[api.Progress]:
+    """A progress bar on the terminal (nothing when output is not a terminal)."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(
+        TextColumn("{task.description:<10}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeRemainingColumn(),
+        console=state.err,
+        transient=True,
+    ) as bar:
+        tasks: dict[str, int] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done)
+
+        yield update
+
+
+def main() -> None:
+    app()

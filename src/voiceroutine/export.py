@@ -1,0 +1,95 @@
+"""Write a session's files (audio, timeline JSON, WebVTT): all of them appear, or none."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from voiceroutine.errors import VoiceroutineError
+from voiceroutine.timeline import Timeline
+
+
+@dataclass(frozen=True)
+class SessionFiles:
+    audio: Path
+    timeline: Path
+    subtitles: Path
+
+
+def session_files(out_dir: Path, stem: str, extension: str) -> SessionFiles:
+    return SessionFiles(
+        out_dir / f"{stem}.{extension}", out_dir / f"{stem}.json", out_dir / f"{stem}.vtt"
+    )
+
+
+def write_session(
+    files: SessionFiles, timeline: Timeline, write_audio: Callable[[Path], None]
+) -> None:
+    """Write all three files to temporary names beside their targets, then rename them in place.
+
+    If anything fails (or the build is interrupted), the temporary files are
+    removed and whatever was there before is left untouched.
+    """
+    folder = files.audio.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise VoiceroutineError(
+            f"cannot create the output folder {folder}: {error.strerror}"
+        ) from None
+    with _temporaries(files) as (audio, timeline_file, subtitles):
+        write_audio(audio)
+        timeline_file.write_text(
+            json.dumps(timeline.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        subtitles.write_text(to_webvtt(timeline), encoding="utf-8")
+        for temporary, target in (
+            (timeline_file, files.timeline),
+            (subtitles, files.subtitles),
+            (audio, files.audio),
+        ):
+            os.chmod(temporary, 0o644)  # mkstemp makes files private; outputs are for sharing
+            os.replace(temporary, target)
+
+
+@contextlib.contextmanager
+def _temporaries(files: SessionFiles) -> Iterator[tuple[Path, Path, Path]]:
+    made: list[Path] = []
+    try:
+        for target in (files.audio, files.timeline, files.subtitles):
+            handle, name = tempfile.mkstemp(
+                dir=target.parent, prefix=f".{target.name}.", suffix=".partial"
+            )
+            os.close(handle)
+            made.append(Path(name))
+        yield made[0], made[1], made[2]
+    except OSError as error:
+        raise VoiceroutineError(
+            f"cannot write to {files.audio.parent}: {error.strerror or error}"
+        ) from None
+    finally:
+        for path in made:
+            path.unlink(missing_ok=True)
+
+
+def to_webvtt(timeline: Timeline) -> str:
+    """One WebVTT cue per spoken line."""
+    lines = ["WEBVTT", ""]
+    for cue in timeline.cues:
+        if cue.kind == "speech" and cue.text:
+            lines.append(f"{_vtt_time(cue.start_ms)} --> {_vtt_time(cue.end_ms)}")
+            lines.append(cue.text)
+            lines.append("")
+    return "\n".join(lines)
+
+
+def _vtt_time(ms: int) -> str:
+    hours, rest = divmod(ms, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"

@@ -1,0 +1,1 @@
+"""Built-in content shipped as data files, and the loaders that read them."""

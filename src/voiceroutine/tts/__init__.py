@@ -1,0 +1,1 @@
+"""Text-to-speech: engines behind one small Protocol, and the clip cache in front of them."""

@@ -1,0 +1,60 @@
+"""What a text-to-speech engine offers: the Protocol every engine implements, and its data types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    import numpy as np
+
+DEFAULT_RATE_WPM = 150
+"""A calm speaking rate, in words per minute."""
+
+
+@dataclass(frozen=True)
+class VoiceSettings:
+    """The voice a routine asks for; None means the engine's choice."""
+
+    name: str | None = None
+    rate: int | None = None
+    language: str = "en"
+
+
+@dataclass(frozen=True)
+class VoiceInfo:
+    """One voice an engine offers."""
+
+    id: str
+    name: str
+    languages: tuple[str, ...]
+    gender: str | None = None
+
+
+@dataclass(frozen=True)
+class RawClip:
+    """Mono speech as float32 samples in [-1, 1] at the engine's own sample rate."""
+
+    samples: np.ndarray
+    sample_rate: int
+
+
+class Engine(Protocol):
+    """A text-to-speech engine. Engines are built once and passed down, never imported globally."""
+
+    name: str
+
+    def voices(self) -> list[VoiceInfo]:
+        """The voices this engine can speak with."""
+        ...
+
+    def identity(self, voice: VoiceSettings) -> dict[str, str]:
+        """Everything besides the text that changes the sound (resolved voice, rate, version).
+
+        Raises VoiceroutineError when the voice does not exist.
+        """
+        ...
+
+    def synthesize(self, text: str, voice: VoiceSettings) -> RawClip:
+        """Speak `text` as plain text (no markup) and return the audio."""
+        ...
