@@ -36,7 +36,9 @@ class Format(str, Enum):
     wav = "wav"
 
 
-RoutineFile = Annotated[Path, typer.Argument(help="A routine YAML file.", show_default=False)]
+RoutineFile = Annotated[
+    Path, typer.Argument(help="A routine YAML file.", show_default=False, metavar="FILE")
+]
 EngineOption = Annotated[
     str | None,
     typer.Option("--engine", help="Speech engine (default: the routine's, else pyttsx3)."),
@@ -101,7 +103,10 @@ def main_options(
 @app.command()
 def build(
     ctx: typer.Context,
-    files: Annotated[list[Path], typer.Argument(help="Routine YAML files.", show_default=False)],
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="Routine YAML files.", show_default=False, metavar="FILE..."),
+    ],
     out_dir: Annotated[
         Path, typer.Option("--output", "-o", help="Folder for the audio, timeline and subtitles.")
     ] = api.DEFAULT_OUT_DIR,
@@ -117,9 +122,16 @@ def build(
         audio_format=audio_format.value,
         voice=api.VoiceOverrides(engine=engine, name=voice, rate=rate),
     )
+    failed = 0
     for path in files:
-        with _progress(state) as progress:
-            result = _run(ctx, lambda path=path: api.build(path, options, progress=progress))
+        try:
+            with _progress(state) as progress:
+                result = _run(ctx, lambda path=path: api.build(path, options, progress=progress))
+        except typer.Exit as stop:
+            if stop.exit_code != 1:
+                raise
+            failed += 1
+            continue
         _print_warnings(state, path, result.timeline)
         size = result.audio.stat().st_size
         state.out.print(
@@ -128,6 +140,8 @@ def build(
             f"{result.reused} from cache)",
             highlight=False,
         )
+    if failed:
+        raise typer.Exit(1)
 
 
 @app.command()
