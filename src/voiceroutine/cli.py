@@ -105,7 +105,7 @@ def build(
     ctx: typer.Context,
     files: Annotated[
         list[Path],
-        typer.Argument(help="Routine YAML files.", show_default=False, metavar="FILE..."),
+        typer.Argument(help="Routine YAML files.", show_default=False, metavar="FILE"),
     ],
     out_dir: Annotated[
         Path, typer.Option("--output", "-o", help="Folder for the audio, timeline and subtitles.")
@@ -247,6 +247,10 @@ def _print_warnings(state: _State, path: Path, timeline: Timeline) -> None:
 def _progress(state: _State) -> Iterator[api.Progress]:
     """A progress bar on the terminal (nothing when output is not a terminal)."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    if not state.err.is_terminal:
+        yield lambda stage, done, total: None
+        return
 
     with Progress(
         TextColumn("{task.description:<10}"),

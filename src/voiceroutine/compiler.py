@@ -61,6 +61,13 @@ class Breathing:
 
 
 @dataclass(frozen=True)
+class Rest:
+    """A rest of `ms` milliseconds (0 means none)."""
+
+    ms: int
+
+
+@dataclass(frozen=True)
 class Announce:
     """A line the compiler adds between flattened steps (such as a round number)."""
 
@@ -70,7 +77,7 @@ class Announce:
 T = TypeVar("T")
 D = TypeVar("D")
 
-Flat = SayStep | PauseStep | RestStep | Exercise | Breathing | Announce
+Flat = SayStep | PauseStep | Rest | Exercise | Breathing | Announce
 
 
 def compile_routine(routine: Routine, phrases: Phrasebook) -> Plan:
@@ -111,8 +118,8 @@ class _Compiler:
         elif isinstance(step, PauseStep):
             if step.pause:
                 yield Period("pause", step.pause)
-        elif isinstance(step, RestStep):
-            yield from self._rest(step.rest, _next_name(following, self.phrases))
+        elif isinstance(step, Rest):
+            yield from self._rest(step.ms, _next_name(following, self.phrases))
         elif isinstance(step, Exercise):
             yield from self._exercise(step)
         else:
@@ -258,6 +265,8 @@ def _flatten(steps: Sequence[Step], defaults: Defaults, phrases: Phrasebook) -> 
             yield _resolve_exercise(step, defaults)
         elif isinstance(step, BreatheStep):
             yield _resolve_breathing(step)
+        elif isinstance(step, RestStep):
+            yield Rest(step.rest)
         else:
             yield step
 
@@ -279,7 +288,7 @@ def _with_auto_rests(steps: Iterator[Flat], defaults: Defaults) -> Iterator[Flat
             and isinstance(step, Exercise)
             and defaults.rest_between_exercises > 0
         ):
-            yield RestStep(rest=defaults.rest_between_exercises)
+            yield Rest(defaults.rest_between_exercises)
         yield from announcements
         announcements.clear()
         yield step
@@ -342,6 +351,6 @@ def _next_name(following: Sequence[Flat], phrases: Phrasebook) -> str | None:
             return step.name
         if isinstance(step, Breathing):
             return step.name or phrases.say("breathing")
-        if isinstance(step, RestStep):
+        if isinstance(step, Rest):
             return None
     return None

@@ -43,7 +43,8 @@ def parse_duration_ms(value: object) -> int:
             raise ValueError(f"expected {DURATION_HELP}, got {value!r}")
         return round(value * 1000)
     if not isinstance(value, str):
-        raise ValueError(f"expected {DURATION_HELP}, got {type(value).__name__}")
+        shown = {type(None): "nothing", list: "a list", dict: "a mapping"}.get(type(value))
+        raise ValueError(f"expected {DURATION_HELP}, got {shown or type(value).__name__}")
     text = value.strip().lower()
     if text.startswith("-"):
         raise ValueError(f"a duration cannot be negative, got {value!r}")

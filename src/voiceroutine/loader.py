@@ -76,15 +76,31 @@ def _compose(text: str, path: Path) -> _Node | None:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        problem = error.problem or "invalid YAML"
-        place = _place(path, mark) if mark else _at(path)
-        raise VoiceroutineError(f"invalid YAML: {problem}", place) from None
+        message, mark = _yaml_problem(error)
+        raise VoiceroutineError(message, _place(path, mark) if mark else _at(path)) from None
     except yaml.YAMLError as error:
         raise VoiceroutineError(f"invalid YAML: {error}", _at(path)) from None
     if node is None:
         return None
     return _Builder(path).build(node)
+
+
+_UNCLOSED = {
+    "while scanning a quoted scalar": "this quoted text is never closed",
+    "while parsing a flow sequence": "this '[' is never closed with ']'",
+    "while parsing a flow mapping": "this '{' is never closed with '}'",
+}
+
+
+def _yaml_problem(error: yaml.MarkedYAMLError) -> tuple[str, yaml.Mark | None]:
+    """A readable message for a YAML syntax error, and the mark where the user should look."""
+    problem = error.problem or "invalid YAML"
+    for context, message in _UNCLOSED.items():
+        if error.context == context and error.context_mark is not None:
+            return f"invalid YAML: {message}", error.context_mark
+    if "'\\t'" in problem:
+        return "invalid YAML: a tab is not allowed here; indent with spaces", error.problem_mark
+    return f"invalid YAML: {problem}", error.problem_mark or error.context_mark
 
 
 class _Builder:
@@ -144,9 +160,9 @@ def _first_problem(error: ValidationError, root: _Node, path: Path) -> Voicerout
     )
     first = problems[0]
     if len(problems) > 1:
-        others = "; ".join(str(problem) for problem in problems[1:4])
-        more = f" (and {len(problems) - 4} more)" if len(problems) > 4 else ""
-        return VoiceroutineError(f"{first.message}\n  also: {others}{more}", first.place)
+        count = len(problems) - 1
+        more = f" (and {count} more problem{'s' if count > 1 else ''})"
+        return VoiceroutineError(first.message + more, first.place)
     return first
 
 
@@ -167,10 +183,19 @@ def _describe(detail: Any, root: _Node, path: Path) -> VoiceroutineError:
 
 
 def _walk(root: _Node, loc: tuple[Any, ...]) -> tuple[_Node, str | None]:
-    """Follow a pydantic error location through the YAML nodes as far as it goes."""
+    """Follow a pydantic error location through the YAML nodes as far as it goes.
+
+    In a list of steps, pydantic puts the step's kind (its union tag) after
+    the index; that is not a key of the YAML, so it is skipped.
+    """
     node = root
     field: str | None = None
+    after_index = False
     for part in loc:
+        if after_index and part in STEP_KINDS and isinstance(node.value, dict):
+            after_index = False
+            continue
+        after_index = isinstance(part, int)
         if part in node.children:
             if isinstance(part, str):
                 field = part
@@ -181,14 +206,15 @@ def _walk(root: _Node, loc: tuple[Any, ...]) -> tuple[_Node, str | None]:
 def _plain_message(detail: Any) -> str:
     kind = detail["type"]
     value = detail.get("input")
-    message = str(detail["msg"])
+    message = str(detail["msg"]).removeprefix("Value error, ")
     if kind in ("duration", "count_style", "breath_amount"):
         return message
-    if message.startswith("Value error, "):
-        message = message.removeprefix("Value error, ")
-    if kind.endswith("_type") or kind.endswith("_parsing"):
-        return f"{message[0].lower()}{message[1:]}, got {_show(value)}"
-    return message[0].lower() + message[1:]
+    if kind == "too_short":
+        return "needs at least one item"
+    message = message[0].lower() + message[1:]
+    if kind.endswith("_type") or kind.endswith("_parsing") or kind in ("literal_error", "enum"):
+        return f"{message}, got {_show(value)}"
+    return message
 
 
 def _show(value: Any) -> str:

@@ -78,7 +78,9 @@ def _count_style(value: object) -> CountStyle:
         if match and int(match.group(1)) >= 1:
             return CountStyle("last", int(match.group(1)))
     raise PydanticCustomError(
-        "count_style", "count must be {help}, got {value!r}", {"help": COUNT_HELP, "value": value}
+        "count_style",
+        "count must be {help}, got {value}",
+        {"help": COUNT_HELP, "value": repr(value)},
     )
 
 

@@ -1,0 +1,46 @@
+"""Decode audio files with the bundled ffmpeg and measure them the way a listener would."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import numpy as np
+
+from voiceroutine.audio.ffmpeg import ffmpeg_exe
+
+ANALYSIS_RATE = 44_100
+
+
+def decode(path: Path, sample_rate: int = ANALYSIS_RATE) -> np.ndarray:
+    """The file's audio as mono float32 samples, decoded by ffmpeg (encoder delay removed)."""
+    command = [
+        ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin", "-i", str(path),
+        "-f", "f32le", "-ac", "1", "-ar", str(sample_rate), "pipe:1",
+    ]  # fmt: skip
+    raw = subprocess.run(command, check=True, capture_output=True).stdout
+    return np.frombuffer(raw, dtype="<f4")
+
+
+def dbfs(level: float) -> float:
+    return 20 * np.log10(max(level, 1e-12))
+
+
+def onset_ms(
+    samples: np.ndarray, from_ms: float, to_ms: float, threshold_dbfs: float
+) -> float | None:
+    """The first moment in [from_ms, to_ms) where the signal rises above `threshold_dbfs`."""
+    lo = max(0, int(from_ms * ANALYSIS_RATE / 1000))
+    hi = min(len(samples), int(to_ms * ANALYSIS_RATE / 1000))
+    loud = np.flatnonzero(np.abs(samples[lo:hi]) >= 10 ** (threshold_dbfs / 20))
+    if loud.size == 0:
+        return None
+    return (lo + int(loud[0])) * 1000 / ANALYSIS_RATE
+
+
+def peak_dbfs(samples: np.ndarray, from_ms: float, to_ms: float) -> float:
+    lo = max(0, int(from_ms * ANALYSIS_RATE / 1000))
+    hi = min(len(samples), int(to_ms * ANALYSIS_RATE / 1000))
+    if hi <= lo:
+        return -240.0
+    return dbfs(float(np.max(np.abs(samples[lo:hi]))))

@@ -1,0 +1,38 @@
+"""Shared fixtures: an isolated clip cache and helpers to write routine files."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from voiceroutine.library.phrasebook import Phrasebook, load_phrasebook
+
+
+@pytest.fixture(autouse=True)
+def isolated_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Every test gets its own clip cache, so no test sees another's clips."""
+    folder = tmp_path_factory.mktemp("clip-cache")
+    monkeypatch.setenv("VOICEROUTINE_CACHE_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
+def write_routine(tmp_path: Path) -> Callable[[str, str], Path]:
+    def write(text: str, name: str = "routine.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture(scope="session")
+def english() -> Phrasebook:
+    return load_phrasebook("en")
