@@ -1,0 +1,131 @@
+"""The command line as a user runs it: the bundled routines, every command, and a fast start."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from audio_tools import decode
+
+ROOT = Path(__file__).resolve().parent.parent
+ROUTINES = sorted((ROOT / "routines").glob("*.yaml"))
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NO_COLOR": "1", "TERM": "dumb", "COLUMNS": "200"}
+    result = subprocess.run(
+        [sys.executable, "-m", "voiceroutine", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    result.stdout = ANSI.sub("", result.stdout)
+    result.stderr = ANSI.sub("", result.stderr)
+    return result
+
+
+def test_help_lists_the_commands(tmp_path: Path) -> None:
+    result = run_cli("--help", cwd=tmp_path)
+    assert result.returncode == 0
+    for command in ("build", "check", "plan", "voices"):
+        assert command in result.stdout
+
+
+def test_version(tmp_path: Path) -> None:
+    result = run_cli("--version", cwd=tmp_path)
+    assert result.returncode == 0
+    assert re.fullmatch(r"voiceroutine \d+\.\d+\.\d+\n", result.stdout)
+
+
+def test_help_check_and_plan_do_not_load_audio_libraries() -> None:
+    probe = (
+        "import sys\n"
+        "from voiceroutine import cli, api\n"
+        "api.check(__import__('pathlib').Path(sys.argv[1]))\n"
+        "heavy = {'numpy', 'pydub', 'pyttsx3', 'soxr', 'imageio_ffmpeg'} & set(sys.modules)\n"
+        "print(sorted(heavy))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe, str(ROUTINES[0])], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("routine", ROUTINES, ids=[path.stem for path in ROUTINES])
+def test_bundled_routines_check_clean(routine: Path, tmp_path: Path) -> None:
+    result = run_cli("check", str(routine), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert result.stdout.startswith(f"ok {routine}: about ")
+
+
+def test_bundled_routines_have_their_advertised_lengths(tmp_path: Path) -> None:
+    minutes = {}
+    for routine in ROUTINES:
+        result = run_cli("plan", "--json", str(routine), cwd=tmp_path)
+        minutes[routine.stem] = json.loads(result.stdout)["duration_ms"] / 60_000
+    assert 13 <= minutes["evening"] <= 17
+    assert 8 <= minutes["morning"] <= 12
+    assert 4 <= minutes["desk-break"] <= 6
+
+
+def test_plan_prints_a_table_and_json(tmp_path: Path) -> None:
+    routine = ROOT / "routines" / "desk-break.yaml"
+    table = run_cli("plan", str(routine), cwd=tmp_path)
+    assert table.returncode == 0
+    assert "0:00.500" in table.stdout and "Introduction" in table.stdout
+    data = json.loads(run_cli("plan", "--json", str(routine), cwd=tmp_path).stdout)
+    assert data["title"] and data["cues"] and data["segments"] and data["chapters"]
+
+
+def test_plan_with_an_engine_uses_real_clip_lengths(tmp_path: Path) -> None:
+    routine = ROOT / "routines" / "desk-break.yaml"
+    estimated = json.loads(run_cli("plan", "--json", str(routine), cwd=tmp_path).stdout)
+    spoken = json.loads(
+        run_cli("plan", "--json", "--engine", "pyttsx3", str(routine), cwd=tmp_path).stdout
+    )
+    assert [c["text"] for c in spoken["cues"]][:5] == [c["text"] for c in estimated["cues"]][:5]
+    assert spoken["duration_ms"] != estimated["duration_ms"]
+    assert abs(spoken["duration_ms"] - estimated["duration_ms"]) < 0.1 * spoken["duration_ms"]
+
+
+def test_voices_lists_english_voices(tmp_path: Path) -> None:
+    result = run_cli("voices", "--language", "en", cwd=tmp_path)
+    assert result.returncode == 0
+    assert "gmw/en-US" in result.stdout
+    assert "German" not in result.stdout
+
+
+def test_unknown_engine_lists_the_valid_ones(tmp_path: Path) -> None:
+    result = run_cli("voices", "--engine", "nope", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "unknown speech engine 'nope'; choose one of: pyttsx3" in result.stderr
+
+
+def test_build_the_evening_routine_as_the_readme_says(tmp_path: Path) -> None:
+    """The README's first command, into the default output folder."""
+    routine = tmp_path / "evening.yaml"
+    routine.write_text((ROOT / "routines" / "evening.yaml").read_text(encoding="utf-8"))
+    result = run_cli("build", "evening.yaml", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Audio saved" not in result.stdout + result.stderr
+    out = tmp_path / "output"
+    assert sorted(p.name for p in out.iterdir()) == ["evening.json", "evening.mp3", "evening.vtt"]
+    assert re.match(r"built output/evening\.mp3  1\d:\d\d  \d+\.\d MB", result.stdout)
+    timeline = json.loads((out / "evening.json").read_text(encoding="utf-8"))
+    decoded_ms = len(decode(out / "evening.mp3")) * 1000 / 44_100
+    assert abs(decoded_ms - timeline["duration_ms"]) <= 50
+    assert 13 * 60_000 <= timeline["duration_ms"] <= 17 * 60_000
+
+    again = run_cli("build", "evening.yaml", "--voice", "en-us", "--rate", "160", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert "from cache" in again.stdout
