@@ -267,3 +267,26 @@ def test_rate_changes_how_long_a_line_lasts(engine: Pyttsx3Engine) -> None:
     slow_s = len(slow.samples) / slow.sample_rate
     fast_s = len(fast.samples) / fast.sample_rate
     assert 1.3 < slow_s / fast_s < 2.5
+
+
+def test_each_cue_sounds_like_its_own_line_and_not_another(
+    built: Built, engine: Pyttsx3Engine
+) -> None:
+    """Compare the decoded file at each cue with the engine's clip for that cue's text."""
+    compiled = api.compile_file(built.result.audio.parent.parent / "session.yaml")
+    _, speech = api.spoken_timeline(compiled, engine, built.cache)
+    texts = sorted(speech.clips, key=len)
+
+    def similarity(start_ms: int, clip: np.ndarray) -> float:
+        start = round(start_ms * 44.1)
+        heard = built.samples[start : start + len(clip)]
+        clip = clip[: len(heard)]
+        return float(np.dot(heard, clip) / (np.linalg.norm(heard) * np.linalg.norm(clip)))
+
+    own, other = [], []
+    for cue in speech_cues(built):
+        own.append(similarity(cue["start_ms"], speech.clips[cue["text"]]))
+        neighbour = texts[(texts.index(cue["text"]) + 1) % len(texts)]
+        other.append(similarity(cue["start_ms"], speech.clips[neighbour]))
+    assert min(own) > 0.9, min(own)
+    assert max(other) < 0.5, max(other)
