@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -12,25 +11,10 @@ from pathlib import Path
 import pytest
 
 from audio_tools import decode
+from cli_tools import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 ROUTINES = sorted((ROOT / "routines").glob("*.yaml"))
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NO_COLOR": "1", "TERM": "dumb", "COLUMNS": "200"}
-    result = subprocess.run(
-        [sys.executable, "-m", "voiceroutine", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    result.stdout = ANSI.sub("", result.stdout)
-    result.stderr = ANSI.sub("", result.stderr)
-    return result
 
 
 def test_help_lists_the_commands(tmp_path: Path) -> None:

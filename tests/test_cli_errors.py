@@ -1,17 +1,15 @@
 """The console script on bad input: one error line, the right exit code, no files written."""
 
-import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from cli_tools import run_cli
+
 BAD_DIR = Path(__file__).parent / "data" / "bad"
 EXPECT = re.compile(r"# expect: (\d+):(\d+): (.+)")
-ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 
 # Bad files whose place the loader reports correctly (see test_loader.KNOWN_WRONG).
 CLI_BAD_FILES = [
@@ -21,27 +19,6 @@ CLI_BAD_FILES = [
     "yaml_bad_indentation.yaml",
     "empty_file.yaml",
 ]
-
-
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {key: value for key, value in os.environ.items() if key not in ("FORCE_COLOR",)}
-    env.update(
-        NO_COLOR="1",
-        TERM="dumb",
-        COLUMNS="200",
-        VOICEROUTINE_CACHE_DIR=str(cwd / "cache"),
-    )
-    result = subprocess.run(
-        [sys.executable, "-m", "voiceroutine", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    result.stdout = ANSI.sub("", result.stdout)
-    result.stderr = ANSI.sub("", result.stderr)
-    return result
 
 
 def bad_copy(name: str, folder: Path) -> tuple[str, str, str]:

@@ -170,8 +170,21 @@ class ExerciseStep(Dosing):
     exercise: ExerciseDefinition
 
 
-class BreathPattern(StrictModel):
-    """A breathing pattern: phase lengths and how long to keep it up."""
+class BreathAmount(StrictModel):
+    """How long to keep a breathing pattern up: a number of cycles or a duration, not both."""
+
+    cycles: Annotated[int, Field(ge=1, le=1000)] | None = None
+    duration: PositiveDuration | None = None
+
+    @model_validator(mode="after")
+    def _cycles_or_duration(self) -> BreathAmount:
+        if self.cycles is not None and self.duration is not None:
+            raise PydanticCustomError("breath_amount", "give either cycles or duration, not both")
+        return self
+
+
+class BreathPattern(BreathAmount):
+    """A breathing pattern: phase lengths and, by default, how long to keep it up."""
 
     name: SpokenText | None = None
     intro: SpokenText | None = None
@@ -179,27 +192,11 @@ class BreathPattern(StrictModel):
     hold: Duration = 0
     exhale: PositiveDuration
     hold_out: Duration = 0
-    cycles: Annotated[int, Field(ge=1, le=1000)] | None = None
-    duration: PositiveDuration | None = None
     counts: bool = True
 
-    @model_validator(mode="after")
-    def _cycles_or_duration(self) -> BreathPattern:
-        if self.cycles is not None and self.duration is not None:
-            raise PydanticCustomError("breath_amount", "give either cycles or duration, not both")
-        return self
 
-
-class BreatheStep(StrictModel):
+class BreatheStep(BreathAmount):
     breathe: BreathPattern
-    cycles: Annotated[int, Field(ge=1, le=1000)] | None = None
-    duration: PositiveDuration | None = None
-
-    @model_validator(mode="after")
-    def _cycles_or_duration(self) -> BreatheStep:
-        if self.cycles is not None and self.duration is not None:
-            raise PydanticCustomError("breath_amount", "give either cycles or duration, not both")
-        return self
 
 
 class RepeatStep(StrictModel):
