@@ -207,7 +207,7 @@ def _plain_message(detail: Any) -> str:
     kind = detail["type"]
     value = detail.get("input")
     message = str(detail["msg"]).removeprefix("Value error, ")
-    if kind in ("duration", "count_style", "breath_amount"):
+    if kind in ("duration", "count_style", "breath_amount", "language"):
         return message
     if kind == "too_short":
         return "needs at least one item"

@@ -22,6 +22,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     Tag,
+    field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -116,6 +117,20 @@ class Voice(StrictModel):
     name: str | None = None
     rate: Annotated[int, Field(ge=40, le=500)] | None = None
     language: str = "en"
+
+    @field_validator("language")
+    @classmethod
+    def _has_phrasebook(cls, language: str) -> str:
+        from voiceroutine.library.phrasebook import available_languages
+
+        languages = available_languages()
+        if language.lower().replace("_", "-").split("-")[0] not in languages:
+            raise PydanticCustomError(
+                "language",
+                "no phrasebook for language '{language}'; available: {languages}",
+                {"language": language, "languages": ", ".join(languages)},
+            )
+        return language
 
 
 class Defaults(StrictModel):
