@@ -46,7 +46,8 @@ steps:
 YAML_LENGTHS = {
     "hold": [5000] * 4,
     "rep": [2000] * 2,
-    "rest": [2000, 2000, 3000, 6000],
+    "rest": [2000, 2000, 2000, 3000, 6000],
+    "get-ready": [5000, 5000, 5000],
     "inhale": [4000],
     "breath-hold": [2000],
     "exhale": [4000],
@@ -156,18 +157,18 @@ def test_segments_last_exactly_what_the_routine_says(built: Built) -> None:
 
 
 def test_holds_are_measured_in_the_audio_from_and_hold_to_release(built: Built) -> None:
+    """From the end of the sound that starts a hold to the onset of the one that ends it."""
     cues = speech_cues(built)
     samples = built.samples
     silence = 10 ** (ONSET_THRESHOLD_DBFS / 20)
     measured = []
-    for before in (cue for cue in cues if cue["text"] == "And hold."):
-        release = next(
-            c for c in cues if c["start_ms"] > before["start_ms"] and c["text"] == "And release."
-        )
+    for hold in (s for s in built.timeline["segments"] if s["kind"] == "hold"):
+        before = next(c for c in cues if c["end_ms"] == hold["start_ms"])
+        after = next(c for c in cues if c["start_ms"] == hold["end_ms"])
         lo, hi = int(before["start_ms"] * 44.1), int(before["end_ms"] * 44.1) + 441
         sound_end = (lo + np.flatnonzero(np.abs(samples[lo:hi]) >= silence)[-1]) / 44.1
         sound_start = onset_ms(
-            samples, release["start_ms"] - 100, release["end_ms"], ONSET_THRESHOLD_DBFS
+            samples, after["start_ms"] - 100, after["end_ms"], ONSET_THRESHOLD_DBFS
         )
         measured.append(sound_start - sound_end)
     assert len(measured) == 4
@@ -224,7 +225,7 @@ def test_rebuild_synthesizes_nothing_and_an_edit_only_the_changed_line(
 def test_wav_output_places_cues_to_the_sample(engine: Pyttsx3Engine, tmp_path: Path) -> None:
     source = tmp_path / "short.yaml"
     source.write_text(
-        "title: Short\ndefaults: {intro: false}\nsteps:\n"
+        "title: Short\nintro: false\nsteps:\n"
         "  - exercise: {name: Bridge, hold: 3s, count: every}\n",
         encoding="utf-8",
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 from voiceroutine.compiler import compile_routine
@@ -9,11 +10,12 @@ from voiceroutine.library.phrasebook import Phrasebook
 from voiceroutine.loader import parse_routine
 from voiceroutine.plan import Chapter, Gap, Period, Plan, Speak, TimedCue
 
-QUIET = "defaults: {intro: false, outro: false}\n"
+QUIET = "intro: false\noutro: false\ndefaults: {get_ready: 0}\n"
+"""No intro, outro or get-ready period: the tests below look at one thing at a time."""
 
 
-def compile_text(text: str, phrases: Phrasebook) -> Plan:
-    return compile_routine(parse_routine(text, Path("test.yaml")), phrases)
+def compile_text(text: str, phrases: Phrasebook, minutes: int | None = None) -> Plan:
+    return compile_routine(parse_routine(text, Path("test.yaml")), phrases, minutes)
 
 
 def spoken(plan: Plan) -> list[str]:
@@ -42,20 +44,30 @@ def test_pause_is_a_silent_period_of_exactly_its_length(english: Phrasebook) -> 
     assert periods(plan) == [Period("pause", 90_000)]
 
 
-def test_intro_and_outro_frame_the_session(english: Phrasebook) -> None:
-    plan = compile_text("title: Evening stretch\nsteps:\n  - say: Hello.\n", english)
+def test_intro_says_title_length_and_safety_and_the_outro_closes(english: Phrasebook) -> None:
+    plan = compile_text("title: Evening stretch\nsteps:\n  - say: Hello.\n", english, minutes=12)
     said = spoken(plan)
-    assert said[0] == "Evening stretch."
-    assert said[1] == english.say("safety")
-    assert said[-1] == english.say("outro")
+    assert said[:3] == [
+        "Evening stretch.",
+        "This session takes about 12 minutes.",
+        english.variants("safety")[0],
+    ]
+    assert said[-1] == english.variants("outro")[0]
     chapters = [item.title for item in plan.items if isinstance(item, Chapter)]
     assert chapters == ["Introduction", "Closing"]
+
+
+def test_intro_and_outro_can_be_rewritten_or_turned_off(english: Phrasebook) -> None:
+    text = "title: T\nintro: Welcome back.\noutro: false\nsteps:\n  - say: Hello.\n"
+    assert spoken(compile_text(text, english, minutes=5)) == ["T.", "Welcome back.", "Hello."]
+    text = "title: T\nintro: false\noutro: See you tomorrow.\nsteps:\n  - say: Hello.\n"
+    assert spoken(compile_text(text, english)) == ["Hello.", "See you tomorrow."]
 
 
 def test_rest_announces_what_comes_next_before_it_ends(english: Phrasebook) -> None:
     text = QUIET + (
         "title: T\nsteps:\n  - rest: 30s\n"
-        "  - exercise: {name: Bridge, instructions: [Lift your hips.]}\n"
+        "  - exercise: {name: Bridge., instructions: [Lift your hips.]}\n"
     )
     plan = compile_text(text, english)
     rest = periods(plan, "rest")[0]
@@ -69,47 +81,104 @@ def test_rest_before_nothing_has_no_heads_up(english: Phrasebook) -> None:
     assert periods(plan, "rest")[0].cues == ()
 
 
+HOLDS = QUIET + (
+    "title: T\nsteps:\n"
+    "  - exercise:\n"
+    "      name: Knee to chest\n"
+    "      setup: Lie on your back.\n"
+    "      instructions: [Hug one knee., Keep your head down.]\n"
+    "      caution: Stop if it hurts.\n"
+    "      reps: 3\n      hold: 6s\n      rest_between: 4s\n      count: none\n"
+)
+
+
 def test_exercise_with_holds_follows_the_instructor_flow(english: Phrasebook) -> None:
-    text = QUIET + (
-        "title: T\nsteps:\n"
-        "  - exercise:\n"
-        "      name: Knee to chest\n"
-        "      instructions: [Lie on your back., Hug one knee.]\n"
-        "      caution: Keep your head down.\n"
-        "      reps: 3\n      hold: 6s\n      rest_between: 4s\n      count: none\n"
-    )
-    assert spoken(compile_text(text, english)) == [
+    assert spoken(compile_text(HOLDS, english)) == [
         "Knee to chest.",
         "Lie on your back.",
         "Hug one knee.",
         "Keep your head down.",
+        "Stop if it hurts.",
         "And hold.",
         "[hold 6000]",
         "And release.",
         "[rest 4000]",
         "Rep 2 of 3.",
-        "And hold.",
+        "Hold it there.",
         "[hold 6000]",
-        "And release.",
+        "Slowly release.",
         "[rest 4000]",
         "Last one.",
-        "And hold.",
+        "Hold.",
         "[hold 6000]",
-        "And release.",
+        "Relax.",
+        "Well done.",
     ]
 
 
-def test_both_sides_switch_once_after_all_reps_of_the_first(english: Phrasebook) -> None:
+def test_lines_said_together_keep_a_short_gap(english: Phrasebook) -> None:
+    items = compile_text(HOLDS, english).items
+    for earlier, later in itertools.pairwise(items):
+        assert not (isinstance(earlier, Speak) and isinstance(later, Speak)), (earlier, later)
+
+
+def test_brief_guidance_says_the_name_and_the_essential_cue(english: Phrasebook) -> None:
+    text = HOLDS.replace("title: T\n", "title: T\nguidance: brief\n")
+    said = spoken(compile_text(text, english))
+    assert said[:3] == ["Knee to chest.", "Hug one knee.", "Stop if it hurts."]
+    assert "Lie on your back." not in said and "Rep 2 of 3." not in said
+    assert "Last one." in said
+
+
+def test_minimal_guidance_says_names_holds_counts_and_release_only(english: Phrasebook) -> None:
+    text = HOLDS.replace("title: T\n", "title: T\nguidance: minimal\n").replace(
+        "count: none", "count: last 2"
+    )
+    said = [line for line in spoken(compile_text(text, english)) if not line.startswith("[")]
+    assert set(said) <= {"Knee to chest.", "And hold.", "Hold it there.", "Hold.", "two", "one"} | {
+        "And release.",
+        "Slowly release.",
+        "Relax.",
+    }
+    assert said[0] == "Knee to chest."
+
+
+def test_a_step_can_override_the_routine_guidance(english: Phrasebook) -> None:
+    text = HOLDS.replace("count: none\n", "count: none\n    guidance: minimal\n")
+    assert "Lie on your back." not in spoken(compile_text(text, english))
+
+
+def test_get_ready_gives_time_to_get_into_position_before_the_first_rep(
+    english: Phrasebook,
+) -> None:
+    text = HOLDS.replace("defaults: {get_ready: 0}", "defaults: {get_ready: 8s}")
+    said = spoken(compile_text(text, english))
+    ready = said.index("[get-ready 8000]")
+    assert said[ready + 1] == "Get into position."
+    assert said[ready + 2] == "And hold."
+
+
+def test_a_repeated_exercise_is_not_explained_again(english: Phrasebook) -> None:
     text = QUIET + (
-        "title: T\nsteps:\n"
-        "  - exercise: {name: Twist, reps: 2, hold: 5, sides: both, count: none}\n"
+        "title: T\nsteps:\n  - repeat: 2\n    steps:\n"
+        "      - exercise: {name: Bridge, setup: Lie down., instructions: [Lift., Lower.],"
+        " hold: 3}\n"
     )
     said = spoken(compile_text(text, english))
-    assert said.count("Switch sides.") == 1
-    assert said.count("[hold 5000]") == 4
+    assert said.count("Lie down.") == 1 and said.count("Lower.") == 1
+    assert said.count("Lift.") == 2
+
+
+def test_both_sides_rest_and_get_ready_before_switching(english: Phrasebook) -> None:
+    text = HOLDS.replace("defaults: {get_ready: 0}", "defaults: {get_ready: 5s}").replace(
+        "reps: 3", "reps: 2\n      sides: both"
+    )
+    said = spoken(compile_text(text, english))
+    assert said.count("[hold 6000]") == 4
     switch = said.index("Switch sides.")
-    assert said[:switch].count("[hold 5000]") == 2
-    assert said.index("Start with your right side.") < said.index("[hold 5000]")
+    assert said[switch - 2 : switch + 1] == ["[rest 4000]", "[get-ready 5000]", "Switch sides."]
+    assert said[:switch].count("[hold 6000]") == 2
+    assert said.index("Start with your right side.") < said.index("[hold 6000]")
 
 
 def test_alternate_sides_name_the_side_of_every_rep(english: Phrasebook) -> None:
@@ -121,12 +190,25 @@ def test_alternate_sides_name_the_side_of_every_rep(english: Phrasebook) -> None
     assert said == ["Right side.", "Left side.", "Right side.", "Left side."]
 
 
-def test_reps_without_hold_are_counted_at_the_tempo(english: Phrasebook) -> None:
+def test_moving_reps_are_counted_at_the_tempo(english: Phrasebook) -> None:
     text = QUIET + "title: T\nsteps:\n  - exercise: {name: Pelvic tilt, reps: 4, tempo: 3s}\n"
     reps = periods(compile_text(text, english), "rep")
     assert [p.ms for p in reps] == [3000] * 4
-    assert [p.cues[0].texts[0] for p in reps] == ["1", "2", "3", "Last one."]
+    assert [p.cues[0].texts[0] for p in reps] == ["Begin.", "two", "three", "Last one."]
     assert all(p.cues[0].offset_ms == 0 for p in reps)
+
+
+def test_moving_reps_on_alternate_sides_name_the_side(english: Phrasebook) -> None:
+    text = QUIET + (
+        "title: T\nsteps:\n  - exercise: {name: Dead bug, reps: 2, tempo: 4s, sides: alternate}\n"
+    )
+    reps = periods(compile_text(text, english), "rep")
+    assert [p.cues[0].texts for p in reps] == [
+        ("Right side.",),
+        ("Left side.",),
+        ("Right side.",),
+        ("Last one.", "Left side."),
+    ]
 
 
 def test_sets_are_announced_and_separated_by_a_rest(english: Phrasebook) -> None:
@@ -139,6 +221,15 @@ def test_sets_are_announced_and_separated_by_a_rest(english: Phrasebook) -> None
     assert said.index("[rest 15000]") < said.index("Set 2 of 2.")
 
 
+def test_no_rest_between_sets_means_no_rest_said(english: Phrasebook) -> None:
+    text = QUIET + (
+        "title: T\nsteps:\n"
+        "  - exercise: {name: Bridge, reps: 1, hold: 5, sets: 2, rest_between_sets: 0}\n"
+    )
+    said = spoken(compile_text(text, english))
+    assert not any(line.startswith("Rest") or line.startswith("[rest") for line in said)
+
+
 def hold_counts(text: str, english: Phrasebook) -> list[tuple[str, int]]:
     hold = periods(compile_text(text, english), "hold")[0]
     return [(cue.texts[0], cue.offset_ms) for cue in hold.cues]
@@ -146,17 +237,22 @@ def hold_counts(text: str, english: Phrasebook) -> list[tuple[str, int]]:
 
 def test_count_every_second(english: Phrasebook) -> None:
     text = QUIET + "title: T\nsteps:\n  - exercise: {name: X, hold: 5s, count: every}\n"
-    assert hold_counts(text, english) == [("1", 1000), ("2", 2000), ("3", 3000), ("4", 4000)]
+    assert hold_counts(text, english) == [
+        ("one", 1000),
+        ("two", 2000),
+        ("three", 3000),
+        ("four", 4000),
+    ]
 
 
 def test_count_last_n_seconds(english: Phrasebook) -> None:
     text = QUIET + "title: T\nsteps:\n  - exercise: {name: X, hold: 20s, count: last 5}\n"
     assert hold_counts(text, english) == [
-        ("5", 15_000),
-        ("4", 16_000),
-        ("3", 17_000),
-        ("2", 18_000),
-        ("1", 19_000),
+        ("five", 15_000),
+        ("four", 16_000),
+        ("three", 17_000),
+        ("two", 18_000),
+        ("one", 19_000),
     ]
 
 
@@ -164,9 +260,9 @@ def test_count_halfway_and_countdown(english: Phrasebook) -> None:
     text = QUIET + "title: T\nsteps:\n  - exercise: {name: X, hold: 20s, count: halfway}\n"
     assert hold_counts(text, english) == [
         ("Halfway.", 10_000),
-        ("3", 17_000),
-        ("2", 18_000),
-        ("1", 19_000),
+        ("three", 17_000),
+        ("two", 18_000),
+        ("one", 19_000),
     ]
 
 
@@ -174,10 +270,31 @@ def test_count_none_and_default_style(english: Phrasebook) -> None:
     none = QUIET + "title: T\nsteps:\n  - exercise: {name: X, hold: 20s, count: none}\n"
     assert hold_counts(none, english) == []
     by_default = (
-        "defaults: {intro: false, outro: false, count: last 2}\n"
+        "intro: false\noutro: false\ndefaults: {count: last 2}\n"
         "title: T\nsteps:\n  - exercise: {name: X, hold: 20s}\n"
     )
-    assert hold_counts(by_default, english) == [("2", 18_000), ("1", 19_000)]
+    assert hold_counts(by_default, english) == [("two", 18_000), ("one", 19_000)]
+
+
+def test_long_holds_carry_the_exercises_own_cues_in_turn(english: Phrasebook) -> None:
+    text = QUIET + (
+        "title: T\nsteps:\n  - exercise:\n      name: X\n      cues: [Keep breathing., Soft jaw.]\n"
+        "      hold: 20s\n      reps: 3\n      count: none\n"
+    )
+    holds = periods(compile_text(text, english), "hold")
+    assert [[c.texts[0] for c in hold.cues] for hold in holds] == [
+        ["Keep breathing."],
+        ["Soft jaw."],
+        ["Keep breathing."],
+    ]
+    assert holds[0].cues[0].offset_ms == 6000
+
+
+def test_variants_take_turns_and_the_same_routine_compiles_the_same(english: Phrasebook) -> None:
+    first = compile_text(HOLDS, english)
+    assert first == compile_text(HOLDS, english)
+    releases = [line for line in spoken(first) if line in english.variants("release")]
+    assert releases == list(english.variants("release")[:3])
 
 
 def test_step_keys_override_the_exercise_definition(english: Phrasebook) -> None:
@@ -187,6 +304,13 @@ def test_step_keys_override_the_exercise_definition(english: Phrasebook) -> None
     )
     holds = periods(compile_text(text, english), "hold")
     assert [p.ms for p in holds] == [10_000, 10_000]
+
+
+def test_catalogue_exercises_by_id_with_overrides(english: Phrasebook) -> None:
+    text = QUIET + "title: T\nsteps:\n  - exercise: bridge\n    reps: 2\n    hold: 7s\n"
+    plan = compile_text(text, english)
+    assert [p.ms for p in periods(plan, "hold")] == [7000, 7000]
+    assert spoken(plan)[0] == "Bridge."
 
 
 def test_breathing_cues_each_phase_with_counts(english: Phrasebook) -> None:
@@ -206,16 +330,32 @@ def test_breathing_cues_each_phase_with_counts(english: Phrasebook) -> None:
     inhale = phases[0]
     assert inhale.cues[0] == TimedCue(("Breathe in.", "In."), 0)
     assert [(c.texts[0], c.offset_ms) for c in inhale.cues[1:]] == [
-        ("2", 1000),
-        ("3", 2000),
-        ("4", 3000),
+        ("two", 1000),
+        ("three", 2000),
+        ("four", 3000),
     ]
     assert spoken(plan)[0] == "Box breathing."
 
 
+def test_named_breathing_patterns_and_the_double_inhale_of_the_sigh(english: Phrasebook) -> None:
+    text = QUIET + "title: T\nsteps:\n  - breathe: sigh\n    cycles: 2\n"
+    plan = compile_text(text, english)
+    kinds = [(p.kind, p.cues[0].texts[0]) for p in periods(plan)]
+    assert (
+        kinds
+        == [
+            ("inhale", "Breathe in."),
+            ("inhale", "And in again."),
+            ("exhale", "Breathe out."),
+        ]
+        * 2
+    )
+
+
 def test_breathing_for_a_duration_fits_whole_cycles(english: Phrasebook) -> None:
     text = QUIET + (
-        "title: T\nsteps:\n  - breathe: {inhale: 4, exhale: 6, counts: false}\n    duration: 1m\n"
+        "title: T\nsteps:\n  - breathe: {inhale: 4, exhale: 6, counts: false, cycles: 3}\n"
+        "    duration: 1m\n"
     )
     phases = periods(compile_text(text, english))
     assert len(phases) == 12
@@ -225,19 +365,35 @@ def test_breathing_for_a_duration_fits_whole_cycles(english: Phrasebook) -> None
 
 def test_repeat_announces_rounds_and_rests_between_exercises(english: Phrasebook) -> None:
     text = (
-        "defaults: {intro: false, outro: false, rest_between_exercises: 7s}\n"
+        "intro: false\noutro: false\ndefaults: {rest_between_exercises: 7s, get_ready: 0}\n"
         "title: T\nsteps:\n"
         "  - repeat: 2\n    steps:\n"
         "      - exercise: {name: Cat cow, reps: 1, tempo: 2s}\n"
         "      - exercise: {name: Bird dog, reps: 1, tempo: 2s}\n"
     )
-    said = spoken(compile_text(text, english))
+    plan = compile_text(text, english)
+    said = spoken(plan)
     assert said.count("Cat cow.") == 2 and said.count("Bird dog.") == 2
-    assert said.index("Round 1 of 2.") < said.index("Cat cow.")
-    # a rest between every two exercises, with the rest placed before the round announcement
+    assert said.index("Cat cow.") + 1 == said.index("Round 1 of 2.")
+    # a rest between every two exercises, before the next round's first exercise
     assert said.count("[rest 7000]") == 3
     second_round = said.index("Round 2 of 2.")
-    assert said[second_round - 3 : second_round] == ["Rest.", "[rest 7000]", "Next: Cat cow."]
+    assert said[second_round - 4 : second_round] == [
+        "Take a rest.",
+        "[rest 7000]",
+        "Coming up: Cat cow.",
+        "Cat cow.",
+    ]
+    assert "Round 2 of 2." not in [item.title for item in plan.items if isinstance(item, Chapter)]
+
+
+def test_nested_repeats_announce_only_the_outer_rounds(english: Phrasebook) -> None:
+    text = QUIET + (
+        "title: T\nsteps:\n  - repeat: 2\n    steps:\n      - repeat: 3\n        steps:\n"
+        "          - exercise: {name: X, tempo: 2s}\n"
+    )
+    said = spoken(compile_text(text, english))
+    assert [line for line in said if line.startswith("Round")] == ["Round 1 of 2.", "Round 2 of 2."]
 
 
 def test_explicit_rest_replaces_the_automatic_one(english: Phrasebook) -> None:

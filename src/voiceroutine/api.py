@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from voiceroutine import __version__
 from voiceroutine.compiler import compile_routine
+from voiceroutine.errors import Place, VoiceroutineError
 from voiceroutine.library.phrasebook import load_phrasebook
 from voiceroutine.loader import load_routine
 from voiceroutine.plan import Plan
@@ -16,8 +17,10 @@ from voiceroutine.routine import Routine
 from voiceroutine.timeline import Timeline, clip_ms_from_samples, schedule
 from voiceroutine.tts.base import Engine, VoiceSettings
 from voiceroutine.tts.estimate import estimate_clip_ms
+from voiceroutine.tts.registry import engine_names
 
 if TYPE_CHECKING:
+    from voiceroutine.audio.encode import AudioFormat
     from voiceroutine.tts.speak import SpeechClips
 
 SAMPLE_RATE = 44_100
@@ -69,24 +72,61 @@ def compile_file(path: Path, overrides: VoiceOverrides | None = None) -> Compile
     """Load, validate and compile a routine file (no audio, no engine)."""
     overrides = overrides or VoiceOverrides()
     routine = load_routine(path)
-    plan = compile_routine(routine, load_phrasebook(routine.voice.language))
+    engine_name = overrides.engine or routine.voice.engine
+    if engine_name not in engine_names():
+        raise VoiceroutineError(
+            f"unknown speech engine '{engine_name}'; choose one of: {', '.join(engine_names())}",
+            Place(path),
+        )
+    phrases = load_phrasebook(routine.voice.language)
     voice = VoiceSettings(
         name=overrides.name or routine.voice.name,
         rate=overrides.rate or routine.voice.rate,
         language=routine.voice.language,
+        preferred=phrases.voice or None,
     )
-    return Compiled(path, routine, plan, overrides.engine or routine.voice.engine, voice)
+    with _in_file(path):
+        # The intro says how long the session is: measure a first draft with estimated speech.
+        draft = compile_routine(routine, phrases)
+        estimate = _schedule_estimated(draft, voice.rate).duration_ms
+        plan = compile_routine(routine, phrases, minutes=max(1, round(estimate / 60_000)))
+    return Compiled(path, routine, plan, engine_name, voice)
+
+
+@contextmanager
+def _in_file(path: Path) -> Iterator[None]:
+    """Give errors that name no place the routine file as their place."""
+    try:
+        yield
+    except VoiceroutineError as error:
+        if error.place is None:
+            raise VoiceroutineError(error.message, Place(path)) from None
+        raise
+
+
+def _schedule_estimated(plan: Plan, rate: int | None) -> Timeline:
+    return schedule(plan, lambda text: estimate_clip_ms(text, rate), SAMPLE_RATE)
 
 
 def estimated_timeline(compiled: Compiled) -> Timeline:
     """The timeline with clip lengths guessed from the text: fast, needs no engine."""
-    rate = compiled.voice.rate
-    return schedule(compiled.plan, lambda text: estimate_clip_ms(text, rate), SAMPLE_RATE)
+    return _schedule_estimated(compiled.plan, compiled.voice.rate)
 
 
 def check(path: Path, overrides: VoiceOverrides | None = None) -> Timeline:
     """Validate a routine and estimate its timeline; raises VoiceroutineError when invalid."""
     return estimated_timeline(compile_file(path, overrides))
+
+
+def plan(path: Path, overrides: VoiceOverrides | None = None, speak: bool = False) -> Timeline:
+    """The routine's timeline: estimated speech lengths, or with `speak` the engine's real ones."""
+    compiled = compile_file(path, overrides)
+    if not speak:
+        return estimated_timeline(compiled)
+    from voiceroutine.tts.registry import create_engine
+
+    with _in_file(path):
+        return spoken_timeline(compiled, create_engine(compiled.engine_name))[0]
 
 
 def spoken_timeline(
@@ -116,16 +156,35 @@ def build(
     progress: Progress | None = None,
 ) -> BuildResult:
     """Build the session audio for the routine at `path`, with its timeline and subtitles."""
-    from voiceroutine.audio.encode import FORMATS, encode
-    from voiceroutine.audio.level import session_gain
-    from voiceroutine.audio.render import render_pcm
-    from voiceroutine.export import session_files, write_session
+    from voiceroutine.audio.encode import FORMATS
     from voiceroutine.tts.registry import create_engine
 
     options = options or BuildOptions()
+    if options.audio_format not in FORMATS:
+        raise VoiceroutineError(
+            f"unknown audio format '{options.audio_format}'; choose one of: {', '.join(FORMATS)}"
+        )
     audio_format = FORMATS[options.audio_format]
     compiled = compile_file(path, options.voice)
-    engine = engine or create_engine(compiled.engine_name)
+    with _in_file(path):
+        return _build(
+            compiled, options, audio_format, engine or create_engine(compiled.engine_name), progress
+        )
+
+
+def _build(
+    compiled: Compiled,
+    options: BuildOptions,
+    audio_format: AudioFormat,
+    engine: Engine,
+    progress: Progress | None,
+) -> BuildResult:
+    from voiceroutine.audio.encode import encode
+    from voiceroutine.audio.level import session_gain
+    from voiceroutine.audio.render import render_pcm
+    from voiceroutine.export import session_files, write_session
+
+    path = compiled.source
     timeline, speech = spoken_timeline(compiled, engine, options.cache_dir, progress)
     gain = session_gain(speech.clips.values())
     tags = {
@@ -134,7 +193,6 @@ def build(
         "album": compiled.routine.title,
         "genre": "Health & Fitness",
         "comment": compiled.routine.description or "",
-        "encoder": f"voiceroutine {__version__}",
     }
 
     def report(done: int, total: int) -> None:
@@ -143,7 +201,7 @@ def build(
 
     def write_audio(destination: Path) -> None:
         blocks = render_pcm(timeline, speech.clips, gain, progress=report)
-        encode(blocks, destination, audio_format, SAMPLE_RATE, tags)
+        encode(blocks, destination, audio_format, SAMPLE_RATE, tags, files.audio.name)
 
     files = session_files(options.out_dir, path.stem, audio_format.extension)
     write_session(files, timeline, write_audio)

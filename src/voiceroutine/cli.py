@@ -12,7 +12,9 @@ from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from voiceroutine import __version__, api
 from voiceroutine.durations import format_duration
@@ -53,8 +55,8 @@ RateOption = Annotated[
 class _State:
     def __init__(self) -> None:
         self.debug = False
-        self.out = Console()
-        self.err = Console(stderr=True)
+        self.out = Console(soft_wrap=True, highlight=False)
+        self.err = Console(stderr=True, soft_wrap=True, highlight=False)
 
 
 def _state(ctx: typer.Context) -> _State:
@@ -71,14 +73,12 @@ def _run(ctx: typer.Context, action: Callable[[], T]) -> T:
     except VoiceroutineError as error:
         if state.debug:
             raise
-        state.err.print(
-            f"[bold red]error:[/] {error}", highlight=False, markup=True, soft_wrap=True
-        )
+        state.err.print(f"[bold red]error:[/] {escape(str(error))}")
         raise typer.Exit(1) from None
     except KeyboardInterrupt:
         if state.debug:
             raise
-        state.err.print("interrupted; nothing was written")
+        state.err.print("interrupted; the file being built was not written")
         raise typer.Exit(130) from None
 
 
@@ -135,10 +135,9 @@ def build(
         _print_warnings(state, path, result.timeline)
         size = result.audio.stat().st_size
         state.out.print(
-            f"[green]built[/] {result.audio}  {format_duration(result.timeline.duration_ms)}  "
-            f"{size / 1e6:.1f} MB  ({result.synthesized} lines synthesized, "
-            f"{result.reused} from cache)",
-            highlight=False,
+            f"[green]built[/] {escape(str(result.audio))}  "
+            f"{format_duration(result.timeline.duration_ms)}  {size / 1e6:.1f} MB  "
+            f"({_count(result.synthesized, 'line')} synthesized, {result.reused} from cache)"
         )
     if failed:
         raise typer.Exit(1)
@@ -150,13 +149,11 @@ def check(ctx: typer.Context, file: RoutineFile, rate: RateOption = None) -> Non
     state = _state(ctx)
     timeline = _run(ctx, lambda: api.check(file, api.VoiceOverrides(rate=rate)))
     _print_warnings(state, file, timeline)
-    chapters = sum(1 for chapter in timeline.chapters)
     spoken = sum(1 for cue in timeline.cues if cue.kind == "speech")
+    warnings = f", {_count(len(timeline.warnings), 'warning')}" if timeline.warnings else ""
     state.out.print(
-        f"[green]ok[/] {file}: about {format_duration(timeline.duration_ms)}, "
-        f"{chapters} chapters, {spoken} spoken lines"
-        + (f", {len(timeline.warnings)} warnings" if timeline.warnings else ""),
-        highlight=False,
+        f"[green]ok[/] {escape(str(file))}: about {format_duration(timeline.duration_ms)}, "
+        f"{_count(len(timeline.chapters), 'chapter')}, {_count(spoken, 'spoken line')}{warnings}"
     )
 
 
@@ -173,19 +170,11 @@ def plan(
     state = _state(ctx)
     overrides = api.VoiceOverrides(engine=engine, name=voice, rate=rate)
 
-    def make() -> Timeline:
-        compiled = api.compile_file(file, overrides)
-        if engine is None:
-            return api.estimated_timeline(compiled)
-        from voiceroutine.tts.registry import create_engine
-
-        return api.spoken_timeline(compiled, create_engine(compiled.engine_name))[0]
-
-    timeline = _run(ctx, make)
+    timeline = _run(ctx, lambda: api.plan(file, overrides, speak=engine is not None))
     if as_json:
         sys.stdout.write(json.dumps(timeline.to_json(), indent=2, ensure_ascii=False) + "\n")
         return
-    table = Table(title=f"{timeline.title} ({format_duration(timeline.duration_ms)})")
+    table = Table(title=Text(f"{timeline.title} ({format_duration(timeline.duration_ms)})"))
     table.add_column("time", justify="right")
     table.add_column("chapter")
     table.add_column("kind")
@@ -197,7 +186,7 @@ def plan(
            for seg in timeline.segments]
     )  # fmt: skip
     for start, _, chapter, kind, text in events:
-        table.add_row(_clock(start), chapter, kind, text)
+        table.add_row(_clock(start), Text(chapter), kind, Text(text))
     state.out.print(table)
     _print_warnings(state, file, timeline)
 
@@ -226,7 +215,7 @@ def voices(
     for column in ("id", "name", "languages"):
         table.add_column(column)
     for voice in found:
-        table.add_row(voice.id, voice.name, ", ".join(voice.languages))
+        table.add_row(Text(voice.id), Text(voice.name), Text(", ".join(voice.languages)))
     state.out.print(table)
 
 
@@ -236,11 +225,18 @@ def _clock(ms: int) -> str:
 
 
 def _print_warnings(state: _State, path: Path, timeline: Timeline) -> None:
+    """Each distinct warning once, with the time it first happens and how often."""
+    seen: dict[str, list[int]] = {}
     for warning in timeline.warnings:
-        state.err.print(
-            f"[yellow]warning:[/] {path}: at {_clock(warning.at_ms)}: {warning.message}",
-            highlight=False,
-        )
+        seen.setdefault(warning.message, []).append(warning.at_ms)
+    for message, times in seen.items():
+        often = f" ({len(times)} times)" if len(times) > 1 else ""
+        where = f"{escape(str(path))}: at {_clock(times[0])}"
+        state.err.print(f"[yellow]warning:[/] {where}: {escape(message)}{often}")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 @contextmanager

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from voiceroutine.library.phrasebook import Phrasebook
+from voiceroutine.errors import VoiceroutineError
+from voiceroutine.library.phrasebook import Phrasebook, Rotation
 from voiceroutine.plan import Chapter, Gap, Period, Plan, PlanItem, SegmentKind, Speak, TimedCue
 from voiceroutine.routine import (
     BreatheStep,
     CountStyle,
     Defaults,
     ExerciseStep,
+    Guidance,
     PauseStep,
     RepeatStep,
     RestStep,
@@ -22,14 +25,18 @@ from voiceroutine.routine import (
 )
 
 LEAD_IN_MS = 500
+WORD_GAP_MS = 350
+"""Between short lines said together, such as "Last one." and "And hold."."""
 LINE_GAP_MS = 700
-NAME_GAP_MS = 500
 SECTION_GAP_MS = 1000
 TAIL_MS = 2000
 HEADS_UP_BEFORE_END_MS = 1500
 HALFWAY_MIN_HOLD_MS = 10_000
 COUNTDOWN_AFTER_HALFWAY = 3
 BREATH_COUNT_MIN_MS = 3000
+MID_HOLD_CUE_MIN_MS = 15_000
+MAX_SESSION_MS = 12 * 3_600_000
+MAX_PLAN_ITEMS = 200_000
 
 
 @dataclass(frozen=True)
@@ -37,8 +44,10 @@ class Exercise:
     """An exercise with every dosing value resolved."""
 
     name: str
+    setup: tuple[str, ...]
     instructions: tuple[str, ...]
     caution: str | None
+    cues: tuple[str, ...]
     reps: int
     hold_ms: int | None
     sides: str
@@ -47,6 +56,19 @@ class Exercise:
     rest_between_sets_ms: int
     tempo_ms: int
     count: CountStyle
+    guidance: Guidance
+    get_ready_ms: int
+    preface: str | None = None
+    """A line said after the name, such as the round number of a repeat."""
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One phase of a breath: its segment kind, length, and the phrase key that cues it."""
+
+    kind: SegmentKind
+    ms: int
+    cue: str
 
 
 @dataclass(frozen=True)
@@ -54,10 +76,12 @@ class Breathing:
     """A breathing block with its cycle count resolved."""
 
     name: str | None
-    intro: str | None
-    phases: tuple[tuple[SegmentKind, int], ...]
+    intro: tuple[str, ...]
+    phases: tuple[Phase, ...]
     cycles: int
     counts: bool
+    guidance: Guidance
+    preface: str | None = None
 
 
 @dataclass(frozen=True)
@@ -79,41 +103,70 @@ D = TypeVar("D")
 
 Flat = SayStep | PauseStep | Rest | Exercise | Breathing | Announce
 
+SHORT_CUES = {
+    "breathe_in": "breathe_in_short",
+    "breathe_out": "breathe_out_short",
+    "top_up": "top_up_short",
+}
 
-def compile_routine(routine: Routine, phrases: Phrasebook) -> Plan:
-    """Turn a validated routine into a Plan."""
-    return Plan(routine.title, routine.description, tuple(_Compiler(routine, phrases).items()))
+
+def compile_routine(routine: Routine, phrases: Phrasebook, minutes: int | None = None) -> Plan:
+    """Turn a validated routine into a Plan; `minutes` is the length announced in the intro."""
+    items: list[PlanItem] = []
+    total_ms = 0
+    for item in _Compiler(routine, phrases, minutes).items():
+        items.append(item)
+        if isinstance(item, (Gap, Period)):
+            total_ms += item.ms
+        if total_ms > MAX_SESSION_MS or len(items) > MAX_PLAN_ITEMS:
+            raise VoiceroutineError(
+                f"the routine is too long: sessions are limited to {MAX_SESSION_MS // 3_600_000} "
+                f"hours and {MAX_PLAN_ITEMS} spoken lines and periods"
+            )
+    return Plan(routine.title, routine.description, tuple(items))
 
 
 class _Compiler:
-    def __init__(self, routine: Routine, phrases: Phrasebook) -> None:
+    def __init__(self, routine: Routine, phrases: Phrasebook, minutes: int | None) -> None:
         self.routine = routine
         self.defaults = routine.defaults
         self.phrases = phrases
+        self.say = Rotation(phrases).say
+        self.minutes = minutes
+        self.introduced: set[str] = set()
+        self.cue_turns: Counter[str] = Counter()
 
     def items(self) -> Iterator[PlanItem]:
-        flat = _flatten(self.routine.steps, self.defaults, self.phrases)
-        steps = list(_with_auto_rests(flat, self.defaults))
+        flat = _flatten(self.routine.steps, self.routine, self.phrases, announce_rounds=True)
+        steps = list(_attach_prefaces(_with_auto_rests(flat, self.defaults)))
         yield Gap(LEAD_IN_MS)
-        if self.defaults.intro:
-            yield Chapter(self.phrases.say("chapter_intro"))
-            yield Speak(_sentence(self.routine.title))
-            yield Gap(LINE_GAP_MS)
-            yield Speak(self.phrases.say("safety"))
-            yield Gap(SECTION_GAP_MS)
+        yield from self._intro()
         for index, step in enumerate(steps):
             yield from self._step(step, steps[index + 1 :])
-        if self.defaults.outro:
-            yield Chapter(self.phrases.say("chapter_outro"))
-            yield Speak(self.phrases.say("outro"))
+        if self.routine.outro is not False:
+            yield Chapter(self.phrases.first("chapter_outro"))
+            outro = self.routine.outro
+            yield Speak(outro if isinstance(outro, str) else self.say("outro"))
         yield Gap(TAIL_MS)
 
+    def _intro(self) -> Iterator[PlanItem]:
+        intro = self.routine.intro
+        if intro is False:
+            return
+        yield Chapter(self.phrases.first("chapter_intro"))
+        lines = [_sentence(self.routine.title)]
+        if isinstance(intro, str):
+            lines.append(intro)
+        else:
+            if self.minutes:
+                lines.append(self.phrases.first("intro_length", minutes=self.minutes))
+            lines.append(self.say("safety"))
+        yield from _lines(lines, LINE_GAP_MS)
+        yield Gap(SECTION_GAP_MS)
+
     def _step(self, step: Flat, following: Sequence[Flat]) -> Iterator[PlanItem]:
-        if isinstance(step, SayStep):
-            yield Speak(step.say)
-            yield Gap(LINE_GAP_MS)
-        elif isinstance(step, Announce):
-            yield Speak(step.text)
+        if isinstance(step, (SayStep, Announce)):
+            yield Speak(step.say if isinstance(step, SayStep) else step.text)
             yield Gap(LINE_GAP_MS)
         elif isinstance(step, PauseStep):
             if step.pause:
@@ -128,124 +181,182 @@ class _Compiler:
     def _rest(self, ms: int, next_name: str | None) -> Iterator[PlanItem]:
         if ms <= 0:
             return
-        yield Chapter(self.phrases.say("chapter_rest"))
-        yield Speak(self.phrases.say("rest"))
+        yield Chapter(self.phrases.first("chapter_rest"))
+        yield Speak(self.say("rest"))
         cues = ()
         if next_name:
-            heads_up = self.phrases.say("next", name=next_name)
+            heads_up = self.say("next", name=_bare(next_name))
             cues = (TimedCue((heads_up,), HEADS_UP_BEFORE_END_MS, from_end=True),)
         yield Period("rest", ms, cues)
 
     def _exercise(self, exercise: Exercise) -> Iterator[PlanItem]:
-        say = self.phrases.say
         yield Chapter(exercise.name)
-        yield Speak(_sentence(exercise.name))
-        yield Gap(NAME_GAP_MS)
-        for line in exercise.instructions:
-            yield Speak(line)
-            yield Gap(LINE_GAP_MS)
-        if exercise.caution:
-            yield Speak(exercise.caution)
-            yield Gap(LINE_GAP_MS)
+        yield from _lines(self._introduction(exercise), LINE_GAP_MS)
+        yield Gap(LINE_GAP_MS)
         for set_number in range(1, exercise.sets + 1):
-            if exercise.sets > 1:
-                if set_number > 1:
-                    yield Speak(say("rest"))
-                    yield Period("rest", exercise.rest_between_sets_ms)
-                yield Speak(say("set", n=set_number, total=exercise.sets))
+            if set_number > 1 and exercise.rest_between_sets_ms:
+                yield Speak(self.say("rest"))
+                yield Period("rest", exercise.rest_between_sets_ms)
+            if exercise.sets > 1 and exercise.guidance != "minimal":
+                yield Speak(self.say("set", n=set_number, total=exercise.sets))
                 yield Gap(LINE_GAP_MS)
-            yield from self._reps(exercise)
+            yield from self._get_ready(exercise, None)
+            yield from self._sides(exercise)
+        if exercise.guidance == "full":
+            yield Speak(self.say("done_exercise"))
         yield Gap(SECTION_GAP_MS)
 
-    def _reps(self, exercise: Exercise) -> Iterator[PlanItem]:
-        say = self.phrases.say
+    def _introduction(self, exercise: Exercise) -> list[str]:
+        """What is said before the first rep, by guidance level and whether it was heard before."""
+        lines = [_sentence(exercise.name)]
+        if exercise.preface:
+            lines.append(exercise.preface)
+        first_time = exercise.name not in self.introduced
+        self.introduced.add(exercise.name)
+        if exercise.guidance == "full" and first_time:
+            lines += [*exercise.setup, *exercise.instructions]
+        elif exercise.guidance != "minimal" and exercise.instructions:
+            lines.append(exercise.instructions[0])
+        if exercise.caution and first_time and exercise.guidance != "minimal":
+            lines.append(exercise.caution)
+        return lines
+
+    def _get_ready(self, exercise: Exercise, cue: str | None) -> Iterator[PlanItem]:
+        """A period to get into position; `cue` (or "Get into position.") opens it."""
+        if exercise.get_ready_ms <= 0:
+            if cue:
+                yield Speak(cue)
+                yield Gap(LINE_GAP_MS)
+            return
+        text = cue or (self.say("get_ready") if exercise.guidance != "minimal" else None)
+        cues = (TimedCue((text,), 0),) if text else ()
+        yield Period("get-ready", exercise.get_ready_ms, cues)
+
+    def _sides(self, exercise: Exercise) -> Iterator[PlanItem]:
         if exercise.sides == "alternate":
-            sides = [say("right_side"), say("left_side")]
-            labels = [sides[i % 2] for i in range(exercise.reps * 2)]
-            yield from self._rep_run(exercise, labels)
+            sides = [self.phrases.first("right_side"), self.phrases.first("left_side")]
+            yield from self._rep_run(exercise, [sides[i % 2] for i in range(exercise.reps * 2)])
         elif exercise.sides == "both":
-            yield Speak(say("first_side"))
+            yield Speak(self.phrases.first("first_side"))
             yield Gap(LINE_GAP_MS)
             yield from self._rep_run(exercise, [None] * exercise.reps)
-            yield Speak(say("switch_sides"))
-            yield Gap(LINE_GAP_MS)
+            yield from self._rest_between_reps(exercise)
+            yield from self._get_ready(exercise, self.say("switch_sides"))
             yield from self._rep_run(exercise, [None] * exercise.reps)
         else:
             yield from self._rep_run(exercise, [None] * exercise.reps)
 
     def _rep_run(self, exercise: Exercise, side_labels: list[str | None]) -> Iterator[PlanItem]:
         """Reps done one after another; a label (a side) may precede each."""
-        say = self.phrases.say
         total = len(side_labels)
         for index, label in enumerate(side_labels):
             number = index + 1
             is_last = total > 1 and number == total
             if exercise.hold_ms is None:
-                text = say("last_one") if is_last else str(number)
-                if label:
-                    text = f"{label} {text}" if not is_last else f"{text} {label}"
-                yield Period("rep", exercise.tempo_ms, (TimedCue((text,), 0),))
+                yield self._moving_rep(exercise, number, label, is_last)
                 continue
-            if is_last:
-                yield Speak(say("last_one"))
-            elif number > 1 and label is None:
-                yield Speak(say("rep", n=number, total=total))
+            lines = []
+            if is_last and exercise.guidance != "minimal":
+                lines.append(self.say("last_one"))
+            elif number > 1 and label is None and exercise.guidance == "full":
+                lines.append(self.phrases.first("rep", n=number, total=total))
             if label:
-                yield Speak(label)
-            yield Speak(say("and_hold"))
-            yield Period("hold", exercise.hold_ms, self._counts(exercise.hold_ms, exercise.count))
-            yield Speak(say("release"))
+                lines.append(label)
+            lines.append(self.say("and_hold"))
+            yield from _lines(lines, WORD_GAP_MS)
+            yield Period("hold", exercise.hold_ms, self._hold_cues(exercise))
+            yield Speak(self.say("release"))
             if number < total:
-                if exercise.rest_between_ms:
-                    yield Period("rest", exercise.rest_between_ms)
-                else:
-                    yield Gap(LINE_GAP_MS)
+                yield from self._rest_between_reps(exercise)
             else:
                 yield Gap(LINE_GAP_MS)
 
-    def _counts(self, hold_ms: int, style: CountStyle) -> tuple[TimedCue, ...]:
-        seconds = hold_ms // 1000
+    def _moving_rep(
+        self, exercise: Exercise, number: int, label: str | None, is_last: bool
+    ) -> Period:
+        """One rep at the tempo, opened by its number or side ("Begin." first, "Last one." last)."""
+        if is_last and exercise.guidance != "minimal":
+            text = self.say("last_one")
+        elif label:
+            text = label
+        elif number == 1:
+            text = self.say("begin")
+        else:
+            text = self.phrases.number(number)
+        texts = (text, label) if label and text != label else (text,)
+        return Period("rep", exercise.tempo_ms, (TimedCue(texts, 0),))
+
+    def _rest_between_reps(self, exercise: Exercise) -> Iterator[PlanItem]:
+        if exercise.rest_between_ms:
+            yield Period("rest", exercise.rest_between_ms)
+        else:
+            yield Gap(LINE_GAP_MS)
+
+    def _hold_cues(self, exercise: Exercise) -> tuple[TimedCue, ...]:
+        hold_ms = exercise.hold_ms or 0
+        style = exercise.count
+        number = self.phrases.number
         if style.mode == "every":
-            return tuple(TimedCue((str(k),), k * 1000) for k in range(1, seconds))
+            return tuple(TimedCue((number(k),), k * 1000) for k in range(1, hold_ms // 1000))
+        cues: list[TimedCue] = []
+        if exercise.guidance == "full" and exercise.cues and hold_ms >= MID_HOLD_CUE_MIN_MS:
+            spots = (0.25, 0.75) if hold_ms >= 2 * MID_HOLD_CUE_MIN_MS else (0.3,)
+            for spot in spots:
+                turn = self.cue_turns[exercise.name]
+                self.cue_turns[exercise.name] += 1
+                line = exercise.cues[turn % len(exercise.cues)]
+                cues.append(TimedCue((line,), round(hold_ms * spot)))
         if style.mode == "last":
-            return _countdown(hold_ms, style.last)
-        if style.mode == "halfway":
-            cues: tuple[TimedCue, ...] = ()
+            cues += _countdown(hold_ms, style.last, number)
+        elif style.mode == "halfway":
             if hold_ms >= HALFWAY_MIN_HOLD_MS:
-                cues = (TimedCue((self.phrases.say("halfway"),), hold_ms // 2),)
-            return cues + _countdown(hold_ms, COUNTDOWN_AFTER_HALFWAY)
-        return ()
+                cues.append(TimedCue((self.say("halfway"),), hold_ms // 2))
+            cues += _countdown(hold_ms, COUNTDOWN_AFTER_HALFWAY, number)
+        return tuple(cues)
 
     def _breathing(self, breathing: Breathing) -> Iterator[PlanItem]:
-        say = self.phrases.say
-        yield Chapter(breathing.name or say("chapter_breathing"))
-        if breathing.name:
-            yield Speak(_sentence(breathing.name))
-            yield Gap(NAME_GAP_MS)
-        if breathing.intro:
-            yield Speak(breathing.intro)
+        title = breathing.name or self.phrases.first("chapter_breathing")
+        yield Chapter(title)
+        lines = [_sentence(breathing.name)] if breathing.name else []
+        if breathing.preface:
+            lines.append(breathing.preface)
+        first_time = title not in self.introduced
+        self.introduced.add(title)
+        if breathing.guidance == "full" and first_time:
+            lines += list(breathing.intro)
+        if lines:
+            yield from _lines(lines, LINE_GAP_MS)
             yield Gap(SECTION_GAP_MS)
-        phase_cues = {
-            "inhale": (say("breathe_in"), say("breathe_in_short")),
-            "breath-hold": (say("hold_breath"),),
-            "exhale": (say("breathe_out"), say("breathe_out_short")),
-        }
         for _ in range(breathing.cycles):
-            for kind, ms in breathing.phases:
-                cues = [TimedCue(phase_cues[kind], 0)]
-                if breathing.counts and ms >= BREATH_COUNT_MIN_MS:
-                    cues += [TimedCue((str(k),), (k - 1) * 1000) for k in range(2, ms // 1000 + 1)]
-                yield Period(kind, ms, tuple(cues))
-        yield Speak(say("breathe_normally"))
+            for phase in breathing.phases:
+                texts = (self.phrases.first(phase.cue),)
+                if phase.cue in SHORT_CUES:
+                    texts += (self.phrases.first(SHORT_CUES[phase.cue]),)
+                cues = [TimedCue(texts, 0)]
+                if breathing.counts and phase.ms >= BREATH_COUNT_MIN_MS:
+                    cues += [
+                        TimedCue((self.phrases.number(k),), (k - 1) * 1000)
+                        for k in range(2, phase.ms // 1000 + 1)
+                    ]
+                yield Period(phase.kind, phase.ms, tuple(cues))
+        yield Speak(self.say("breathe_normally"))
         yield Gap(SECTION_GAP_MS)
 
 
-def _countdown(hold_ms: int, last: int) -> tuple[TimedCue, ...]:
-    return tuple(
-        TimedCue((str(k),), hold_ms - k * 1000)
+def _lines(texts: Sequence[str], gap_ms: int) -> Iterator[PlanItem]:
+    """Lines said one after another, with a gap between them (none after the last)."""
+    for index, text in enumerate(texts):
+        if index:
+            yield Gap(gap_ms)
+        yield Speak(text)
+
+
+def _countdown(hold_ms: int, last: int, number: Callable[[int], str]) -> list[TimedCue]:
+    return [
+        TimedCue((number(k),), hold_ms - k * 1000)
         for k in range(last, 0, -1)
         if hold_ms - k * 1000 >= 1000
-    )
+    ]
 
 
 def _sentence(text: str) -> str:
@@ -253,18 +364,30 @@ def _sentence(text: str) -> str:
     return text if text[-1:] in ".!?" else f"{text}."
 
 
-def _flatten(steps: Sequence[Step], defaults: Defaults, phrases: Phrasebook) -> Iterator[Flat]:
-    """Expand repeats (announcing each round) and resolve every exercise and breathing block."""
+def _bare(name: str) -> str:
+    """A name without closing punctuation, to sit inside a sentence."""
+    return name.strip().rstrip(".!?")
+
+
+def _flatten(
+    steps: Sequence[Step], routine: Routine, phrases: Phrasebook, announce_rounds: bool
+) -> Iterator[Flat]:
+    """Expand repeats and resolve every exercise and breathing block.
+
+    Only the outermost repeat of more than one round announces its rounds;
+    nested ones are quiet so that "Round 1 of 2." is never said twice in a row.
+    """
     for step in steps:
         if isinstance(step, RepeatStep):
+            announce = announce_rounds and step.repeat > 1
             for number in range(1, step.repeat + 1):
-                if step.repeat > 1:
-                    yield Announce(phrases.say("round", n=number, total=step.repeat))
-                yield from _flatten(step.steps, defaults, phrases)
+                if announce:
+                    yield Announce(phrases.first("round", n=number, total=step.repeat))
+                yield from _flatten(step.steps, routine, phrases, announce_rounds and not announce)
         elif isinstance(step, ExerciseStep):
-            yield _resolve_exercise(step, defaults)
+            yield _resolve_exercise(step, routine)
         elif isinstance(step, BreatheStep):
-            yield _resolve_breathing(step)
+            yield _resolve_breathing(step, routine)
         elif isinstance(step, RestStep):
             yield Rest(step.rest)
         else:
@@ -296,12 +419,33 @@ def _with_auto_rests(steps: Iterator[Flat], defaults: Defaults) -> Iterator[Flat
     yield from announcements
 
 
-def _resolve_exercise(step: ExerciseStep, defaults: Defaults) -> Exercise:
+def _attach_prefaces(steps: Iterator[Flat]) -> Iterator[Flat]:
+    """Move a round announcement into the exercise or breathing block it introduces."""
+    pending: Announce | None = None
+    for step in steps:
+        if pending and isinstance(step, (Exercise, Breathing)):
+            step = replace(step, preface=pending.text)
+            pending = None
+        elif pending:
+            yield pending
+            pending = None
+        if isinstance(step, Announce):
+            pending = step
+            continue
+        yield step
+    if pending:
+        yield pending
+
+
+def _resolve_exercise(step: ExerciseStep, routine: Routine) -> Exercise:
     definition = step.exercise
+    defaults = routine.defaults
     return Exercise(
         name=definition.name,
+        setup=tuple(definition.setup),
         instructions=tuple(definition.instructions),
         caution=definition.caution,
+        cues=tuple(definition.cues),
         reps=_first(step.reps, definition.reps, 1),
         hold_ms=_first(step.hold, definition.hold, None),
         sides=_first(step.sides, definition.sides, "none"),
@@ -314,6 +458,8 @@ def _resolve_exercise(step: ExerciseStep, defaults: Defaults) -> Exercise:
         ),
         tempo_ms=_first(step.tempo, definition.tempo, defaults.tempo),
         count=_first(step.count, definition.count, defaults.count),
+        guidance=step.guidance or routine.guidance,
+        get_ready_ms=_first(step.get_ready, None, defaults.get_ready),
     )
 
 
@@ -324,24 +470,38 @@ def _first(override: T | None, own: T | None, default: D) -> T | D:
     return own if own is not None else default
 
 
-def _resolve_breathing(step: BreatheStep) -> Breathing:
+def _resolve_breathing(step: BreatheStep, routine: Routine) -> Breathing:
     pattern = step.breathe
     phases = tuple(
-        (kind, ms)
-        for kind, ms in (
-            ("inhale", pattern.inhale),
-            ("breath-hold", pattern.hold),
-            ("exhale", pattern.exhale),
-            ("breath-hold", pattern.hold_out),
+        Phase(kind, ms, cue)
+        for kind, ms, cue in (
+            ("inhale", pattern.inhale, "breathe_in"),
+            ("inhale", pattern.top_up, "top_up"),
+            ("breath-hold", pattern.hold, "hold_breath"),
+            ("exhale", pattern.exhale, "breathe_out"),
+            ("breath-hold", pattern.hold_out, "hold_breath"),
         )
         if ms > 0
     )
-    cycle_ms = sum(ms for _, ms in phases)
-    duration = step.duration if step.duration is not None else pattern.duration
-    cycles = step.cycles if step.cycles is not None else pattern.cycles
-    if cycles is None:
-        cycles = max(1, round(duration / cycle_ms)) if duration else 5
-    return Breathing(pattern.name, pattern.intro, phases, cycles, pattern.counts)
+    cycle_ms = sum(phase.ms for phase in phases)
+    if step.cycles is not None:
+        cycles = step.cycles
+    elif step.duration is not None:
+        cycles = max(1, round(step.duration / cycle_ms))
+    elif pattern.cycles is not None:
+        cycles = pattern.cycles
+    elif pattern.duration is not None:
+        cycles = max(1, round(pattern.duration / cycle_ms))
+    else:
+        cycles = 5
+    return Breathing(
+        pattern.name,
+        tuple(pattern.intro),
+        phases,
+        cycles,
+        pattern.counts,
+        step.guidance or routine.guidance,
+    )
 
 
 def _next_name(following: Sequence[Flat], phrases: Phrasebook) -> str | None:
@@ -350,7 +510,7 @@ def _next_name(following: Sequence[Flat], phrases: Phrasebook) -> str | None:
         if isinstance(step, Exercise):
             return step.name
         if isinstance(step, Breathing):
-            return step.name or phrases.say("breathing")
+            return step.name or phrases.first("breathing")
         if isinstance(step, Rest):
             return None
     return None

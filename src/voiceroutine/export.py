@@ -48,10 +48,11 @@ def write_session(
             json.dumps(timeline.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
         subtitles.write_text(to_webvtt(timeline), encoding="utf-8")
+        # The audio first: if it cannot be put in place, the old set stays as it was.
         for temporary, target in (
+            (audio, files.audio),
             (timeline_file, files.timeline),
             (subtitles, files.subtitles),
-            (audio, files.audio),
         ):
             os.chmod(temporary, 0o644)  # mkstemp makes files private; outputs are for sharing
             os.replace(temporary, target)
@@ -83,9 +84,15 @@ def to_webvtt(timeline: Timeline) -> str:
     for cue in timeline.cues:
         if cue.kind == "speech" and cue.text:
             lines.append(f"{_vtt_time(cue.start_ms)} --> {_vtt_time(cue.end_ms)}")
-            lines.append(cue.text)
+            lines.append(_vtt_text(cue.text))
             lines.append("")
     return "\n".join(lines)
+
+
+def _vtt_text(text: str) -> str:
+    """Cue text on one line, with the characters WebVTT reserves escaped."""
+    flat = " ".join(text.split())
+    return flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _vtt_time(ms: int) -> str:

@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-SegmentKind = Literal["hold", "rest", "pause", "inhale", "exhale", "breath-hold", "rep"]
+SegmentKind = Literal[
+    "hold", "rest", "pause", "inhale", "exhale", "breath-hold", "rep", "get-ready"
+]
 
 
 @dataclass(frozen=True)

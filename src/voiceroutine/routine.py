@@ -21,7 +21,9 @@ from pydantic import (
     Discriminator,
     Field,
     PlainSerializer,
+    Strict,
     Tag,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -31,6 +33,10 @@ from voiceroutine.durations import parse_duration_ms
 
 STEP_KINDS = ("say", "pause", "rest", "exercise", "breathe", "repeat")
 MAX_TEXT_LENGTH = 2000
+
+
+def _text(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
 
 
 def _duration(value: object) -> int:
@@ -48,7 +54,20 @@ Duration = Annotated[
 """A duration in whole milliseconds, written in YAML as `20`, `20s`, `1m30s`, ..."""
 
 PositiveDuration = Annotated[Duration, Field(gt=0)]
-SpokenText = Annotated[str, Field(min_length=1, max_length=MAX_TEXT_LENGTH)]
+SpokenText = Annotated[
+    str, Field(min_length=1, max_length=MAX_TEXT_LENGTH, pattern=r"\w"), BeforeValidator(_text)
+]
+"""Text the voice speaks: it must contain a word."""
+
+
+def _lines(value: object) -> object:
+    return [value] if isinstance(value, str) else value
+
+
+Lines = Annotated[list[SpokenText], BeforeValidator(_lines)]
+"""One spoken line, or a list of them."""
+Whole = Annotated[int, Strict()]
+"""A whole number written as one (not `true`, not `"3"`)."""
 
 
 @dataclass(frozen=True)
@@ -115,7 +134,7 @@ class Voice(StrictModel):
 
     engine: str = "pyttsx3"
     name: str | None = None
-    rate: Annotated[int, Field(ge=40, le=500)] | None = None
+    rate: Annotated[Whole, Field(ge=40, le=500)] | None = None
     language: str = "en"
 
     @field_validator("language")
@@ -141,20 +160,21 @@ class Defaults(StrictModel):
     rest_between_sets: Duration = 20_000
     count: Count = CountStyle("halfway")
     tempo: PositiveDuration = 3_000
-    intro: bool = True
-    outro: bool = True
+    get_ready: Duration = 5_000
 
 
 Sides = Literal["none", "both", "alternate"]
+Guidance = Literal["full", "brief", "minimal"]
+"""How much the voice says: everything, the name and the essential cue, or only the counting."""
 
 
 class Dosing(StrictModel):
     """How much of an exercise to do; every field may be left to the defaults."""
 
-    reps: Annotated[int, Field(ge=1, le=1000)] | None = None
+    reps: Annotated[Whole, Field(ge=1, le=1000)] | None = None
     hold: PositiveDuration | None = None
     sides: Sides | None = None
-    sets: Annotated[int, Field(ge=1, le=100)] | None = None
+    sets: Annotated[Whole, Field(ge=1, le=100)] | None = None
     rest_between: Duration | None = None
     rest_between_sets: Duration | None = None
     tempo: PositiveDuration | None = None
@@ -162,11 +182,47 @@ class Dosing(StrictModel):
 
 
 class ExerciseDefinition(Dosing):
-    """An exercise written inline: its name, how to set it up, and its default dosing."""
+    """An exercise: its name, how to get into position, how to move, and its default dosing."""
 
     name: SpokenText
-    instructions: list[SpokenText] = []
+    position: str | None = None
+    targets: list[str] = []
+    setup: Lines = []
+    instructions: Lines = []
     caution: SpokenText | None = None
+    cues: Lines = []
+
+
+ExerciseId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80)]
+
+
+class CatalogueExercise(ExerciseDefinition):
+    """An exercise in a catalogue, named by an id that routines refer to."""
+
+    id: ExerciseId
+    sources: list[str] = []
+
+
+def _from_catalogue(kind: str, value: Any, info: ValidationInfo) -> Any:
+    """Replace an id with the catalogue's entry of that kind (`exercises` or `breathing`)."""
+    if not isinstance(value, str):
+        return value
+    catalogue = (info.context or {}).get(kind)
+    if catalogue is None:
+        from voiceroutine.library.catalogue import load_catalogue
+
+        catalogue = getattr(load_catalogue("en"), kind)
+    if value in catalogue:
+        return catalogue[value]
+    close = difflib.get_close_matches(value, sorted(catalogue), n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    command = "exercises" if kind == "exercises" else "breathing"
+    raise PydanticCustomError(
+        "unknown_id",
+        "unknown {what} '{id}'{hint}; 'voiceroutine {command}' lists them",
+        {"what": "exercise" if kind == "exercises" else "breathing pattern", "id": value,
+         "hint": hint, "command": command},
+    )  # fmt: skip
 
 
 class SayStep(StrictModel):
@@ -183,12 +239,19 @@ class RestStep(StrictModel):
 
 class ExerciseStep(Dosing):
     exercise: ExerciseDefinition
+    guidance: Guidance | None = None
+    get_ready: Duration | None = None
+
+    @field_validator("exercise", mode="before")
+    @classmethod
+    def _lookup(cls, value: Any, info: ValidationInfo) -> Any:
+        return _from_catalogue("exercises", value, info)
 
 
 class BreathAmount(StrictModel):
     """How long to keep a breathing pattern up: a number of cycles or a duration, not both."""
 
-    cycles: Annotated[int, Field(ge=1, le=1000)] | None = None
+    cycles: Annotated[Whole, Field(ge=1, le=1000)] | None = None
     duration: PositiveDuration | None = None
 
     @model_validator(mode="after")
@@ -202,20 +265,34 @@ class BreathPattern(BreathAmount):
     """A breathing pattern: phase lengths and, by default, how long to keep it up."""
 
     name: SpokenText | None = None
-    intro: SpokenText | None = None
+    intro: Lines = []
     inhale: PositiveDuration
+    top_up: Duration = 0
     hold: Duration = 0
     exhale: PositiveDuration
     hold_out: Duration = 0
     counts: bool = True
 
 
+class CatalogueBreathing(BreathPattern):
+    """A breathing pattern in a catalogue, named by an id."""
+
+    id: ExerciseId
+    sources: list[str] = []
+
+
 class BreatheStep(BreathAmount):
     breathe: BreathPattern
+    guidance: Guidance | None = None
+
+    @field_validator("breathe", mode="before")
+    @classmethod
+    def _lookup(cls, value: Any, info: ValidationInfo) -> Any:
+        return _from_catalogue("breathing", value, info)
 
 
 class RepeatStep(StrictModel):
-    repeat: Annotated[int, Field(ge=1, le=1000)]
+    repeat: Annotated[Whole, Field(ge=1, le=1000)]
     steps: Annotated[list[Step], Field(min_length=1)]
 
 
@@ -248,7 +325,11 @@ class Routine(StrictModel):
 
     title: SpokenText
     description: Annotated[str, Field(max_length=MAX_TEXT_LENGTH)] | None = None
+    library: str | None = None
     voice: Voice = Voice()
+    guidance: Guidance = "full"
+    intro: bool | SpokenText = True
+    outro: bool | SpokenText = True
     defaults: Defaults = Defaults()
     steps: Annotated[list[Step], Field(min_length=1)]
 

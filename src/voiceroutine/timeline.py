@@ -150,7 +150,7 @@ def _place_inside(
     for cue in sorted(period.cues, key=lambda cue: _nominal_start(cue, start, end, clip_ms)):
         chosen = _first_fitting(cue, start, end, free_from, clip_ms)
         if chosen is None:
-            where = _nominal_start(cue, start, end, clip_ms)
+            where = max(start, _nominal_start(cue, start, end, clip_ms))
             dropped.append(
                 ScheduleWarning(
                     where,

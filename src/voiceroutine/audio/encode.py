@@ -39,8 +39,12 @@ def encode(
     audio_format: AudioFormat,
     sample_rate: int,
     tags: Mapping[str, str],
+    name: str | None = None,
 ) -> None:
-    """Encode mono 16-bit PCM blocks into `destination`; raise VoiceroutineError on failure."""
+    """Encode mono 16-bit PCM blocks into `destination`; raise VoiceroutineError on failure.
+
+    `name` is how the file is called in messages (the destination may be a temporary file).
+    """
     command = [
         ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
         "-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0",
@@ -71,4 +75,4 @@ def encode(
             errors.seek(0)
             detail = errors.read().decode("utf-8", "replace").strip().splitlines()
             reason = detail[-1] if detail else f"exit status {code}"
-            raise VoiceroutineError(f"ffmpeg could not encode {destination.name}: {reason}")
+            raise VoiceroutineError(f"ffmpeg could not encode {name or destination.name}: {reason}")

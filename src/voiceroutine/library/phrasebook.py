@@ -1,34 +1,64 @@
-"""The fixed phrases the compiler speaks, read from a per-language data file."""
+"""The fixed phrases the compiler speaks, with their variants, from a per-language data file."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from importlib import resources
 
 import yaml
 
 from voiceroutine.errors import VoiceroutineError
 
-REQUIRED_PHRASES = frozenset(
+PHRASE_KEYS = frozenset(
     {
-        "safety", "outro", "and_hold", "release", "switch_sides", "first_side", "right_side",
-        "left_side", "last_one", "rep", "set", "round", "rest", "next", "halfway",
-        "breathe_in", "breathe_in_short", "hold_breath", "breathe_out", "breathe_out_short",
+        "intro_length", "safety", "outro", "get_ready", "begin", "and_hold", "release",
+        "switch_sides", "first_side", "right_side", "left_side", "last_one", "rep", "set",
+        "round", "halfway", "done_exercise", "rest", "next", "breathe_in", "breathe_in_short",
+        "top_up", "top_up_short", "hold_breath", "breathe_out", "breathe_out_short",
         "breathe_normally", "breathing", "chapter_intro", "chapter_rest", "chapter_breathing",
         "chapter_outro",
     }
 )  # fmt: skip
+"""Every phrase the compiler uses; a phrasebook lacking one is an error."""
 
 
 @dataclass(frozen=True)
 class Phrasebook:
-    """Phrases by key for one language; `say` fills in {placeholders}."""
+    """One language's phrases: each key has one or more variants."""
 
     language: str
-    phrases: dict[str, str]
+    voice: str
+    phrases: dict[str, tuple[str, ...]]
+    numbers: tuple[str, ...] = ()
+
+    def variants(self, key: str) -> tuple[str, ...]:
+        return self.phrases[key]
+
+    def first(self, key: str, **values: object) -> str:
+        """The first variant, filled in; for titles and lines that should never vary."""
+        return self.phrases[key][0].format(**values)
+
+    def number(self, n: int) -> str:
+        """How the number `n` is spoken in counts."""
+        return self.numbers[n - 1] if 0 < n <= len(self.numbers) else str(n)
+
+
+@dataclass
+class Rotation:
+    """Hands out a key's variants in turn, so repeated phrases vary but builds stay repeatable.
+
+    One Rotation belongs to one compilation: its counters start at zero each time.
+    """
+
+    phrases: Phrasebook
+    turns: Counter[str] = field(default_factory=Counter)
 
     def say(self, key: str, **values: object) -> str:
-        return self.phrases[key].format(**values)
+        variants = self.phrases.variants(key)
+        choice = variants[self.turns[key] % len(variants)]
+        self.turns[key] += 1
+        return choice.format(**values)
 
 
 def available_languages() -> list[str]:
@@ -48,11 +78,27 @@ def load_phrasebook(language: str) -> Phrasebook:
         raise VoiceroutineError(
             f"no phrasebook for language '{language}'; available: {', '.join(languages)}"
         )
-    text = (resources.files("voiceroutine.library") / "phrases" / f"{base}.yaml").read_text(
-        encoding="utf-8"
-    )
-    phrases = yaml.safe_load(text)
-    missing = REQUIRED_PHRASES - set(phrases)
+    path = resources.files("voiceroutine.library") / "phrases" / f"{base}.yaml"
+    return parse_phrasebook(yaml.safe_load(path.read_text(encoding="utf-8")), f"{base}.yaml")
+
+
+def parse_phrasebook(data: object, name: str) -> Phrasebook:
+    """Check a phrasebook's content: every key present, each a string or a list of strings."""
+    if not isinstance(data, dict):
+        raise VoiceroutineError(f"phrasebook {name} must be a mapping")
+    missing = PHRASE_KEYS - set(data)
     if missing:
-        raise VoiceroutineError(f"the '{base}' phrasebook lacks: {', '.join(sorted(missing))}")
-    return Phrasebook(base, {key: str(value) for key, value in phrases.items()})
+        raise VoiceroutineError(f"phrasebook {name} lacks: {', '.join(sorted(missing))}")
+    phrases: dict[str, tuple[str, ...]] = {}
+    for key in PHRASE_KEYS:
+        value = data[key]
+        variants = tuple(value) if isinstance(value, list) else (value,)
+        if not variants or not all(isinstance(v, str) and v.strip() for v in variants):
+            raise VoiceroutineError(f"phrasebook {name}: '{key}' must be text or a list of texts")
+        phrases[key] = variants
+    numbers = data.get("numbers", [])
+    if not isinstance(numbers, list) or not all(isinstance(n, str) for n in numbers):
+        raise VoiceroutineError(f"phrasebook {name}: 'numbers' must be a list of words")
+    return Phrasebook(
+        str(data.get("language", name)), str(data.get("voice", "")), phrases, tuple(numbers)
+    )

@@ -19,6 +19,8 @@ class VoiceSettings:
     name: str | None = None
     rate: int | None = None
     language: str = "en"
+    preferred: str | None = None
+    """The voice the language's phrasebook suggests, used when it exists and no name is given."""
 
 
 @dataclass(frozen=True)

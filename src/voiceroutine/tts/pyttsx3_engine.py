@@ -76,7 +76,9 @@ class Pyttsx3Engine:
             )
         language = voice.language.lower().replace("_", "-")
         base = language.split("-")[0]
+        preferred = (voice.preferred or "").lower()
         preferences = (
+            lambda v: v.id.lower() == preferred,
             lambda v: language in v.languages,
             lambda v: _short_id(v) == language,
             lambda v: any(tag.split("-")[0] == base for tag in v.languages),
@@ -132,13 +134,6 @@ class _EspeakBackend:
         if rate <= 0:
             raise VoiceroutineError("cannot start eSpeak NG (is its data folder missing?)")
         self.sample_rate = rate
-        self._chunks: list[bytes] = []
-        _espeak.SetSynthCallback(self._collect)
-
-    def _collect(self, wav: Any, sample_count: int, events: Any) -> int:
-        if sample_count > 0:
-            self._chunks.append(ctypes.string_at(wav, sample_count * 2))
-        return 0
 
     def voices(self) -> list[VoiceInfo]:
         return [
@@ -159,12 +154,19 @@ class _EspeakBackend:
             raise VoiceroutineError(f"eSpeak NG cannot load the voice '{voice_id}'")
         espeak.SetParameter(espeak.RATE, rate, 0)
         espeak.SetParameter(espeak.VOLUME, 100, 0)
-        self._chunks = []
+        chunks: list[bytes] = []
+
+        def collect(wav: Any, sample_count: int, events: Any) -> int:
+            if sample_count > 0:
+                chunks.append(ctypes.string_at(wav, sample_count * 2))
+            return 0
+
+        espeak.SetSynthCallback(collect)  # pyttsx3's bindings keep the callback alive
         # CHARS_UTF8 without the SSML or PHONEMES flags: the text is read as plain text.
         if espeak.Synth(text, flags=espeak.CHARS_UTF8) != espeak.EE_OK:
             raise VoiceroutineError(f"eSpeak NG could not speak {text!r}")
         espeak.Synchronize()
-        pcm = b"".join(self._chunks)
+        pcm = b"".join(chunks)
         if not pcm:
             raise VoiceroutineError(f"eSpeak NG produced no audio for {text!r}")
         samples = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0

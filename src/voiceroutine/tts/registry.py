@@ -19,12 +19,17 @@ def _pyttsx3() -> Engine:
 ENGINE_FACTORIES: dict[str, Callable[[], Engine]] = {"pyttsx3": _pyttsx3}
 
 
+def engine_names() -> list[str]:
+    """The engines that can be asked for by name (importing none of them)."""
+    return sorted(ENGINE_FACTORIES)
+
+
 def create_engine(name: str) -> Engine:
     """Build the engine called `name`; an unknown name lists the valid ones."""
     try:
         factory = ENGINE_FACTORIES[name]
     except KeyError:
-        choices = ", ".join(sorted(ENGINE_FACTORIES))
+        choices = ", ".join(engine_names())
         raise VoiceroutineError(
             f"unknown speech engine '{name}'; choose one of: {choices}"
         ) from None

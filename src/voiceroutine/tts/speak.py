@@ -8,8 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from voiceroutine.audio.clip import resample, trim_silence
+from voiceroutine.errors import VoiceroutineError
 from voiceroutine.tts.base import Engine, VoiceSettings
-from voiceroutine.tts.cache import ClipCache
+from voiceroutine.tts.cache import CACHE_DIR_ENV, ClipCache
 
 Progress = Callable[[str, int, int], None]
 """Called as progress(stage, done, total) while work goes on."""
@@ -46,7 +47,13 @@ def speak_all(
         raw = cache.get(key)
         if raw is None:
             raw = trim_silence(engine.synthesize(text, voice), text)
-            cache.put(key, raw)
+            try:
+                cache.put(key, raw)
+            except OSError as error:
+                raise VoiceroutineError(
+                    f"cannot write to the clip cache {cache.folder}: {error.strerror or error}"
+                    f" (set {CACHE_DIR_ENV} to another folder)"
+                ) from None
             synthesized += 1
         clips[text] = resample(raw, sample_rate)
         if progress:

@@ -1,0 +1,279 @@
+"""Read YAML into a validated pydantic model, reporting every problem as file:line:col."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from voiceroutine.errors import Place, VoiceroutineError
+from voiceroutine.routine import STEP_KINDS
+
+MAX_FILE_BYTES = 1_000_000
+MAX_NODES = 100_000
+MAX_DEPTH = 64
+
+
+class SourceNode:
+    """A YAML node turned into plain data, remembering where it and its keys stand."""
+
+    __slots__ = ("children", "key_marks", "mark", "value")
+
+    def __init__(self, value: Any, mark: yaml.Mark) -> None:
+        self.value = value
+        self.mark = mark
+        self.children: dict[Any, SourceNode] = {}
+        self.key_marks: dict[Any, yaml.Mark] = {}
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def read_source(path: Path, what: str = "routine") -> str:
+    """The text of a YAML file, or a VoiceroutineError that names the file."""
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise VoiceroutineError(
+                f"the file is larger than {MAX_FILE_BYTES // 1000} kB", Place(path)
+            )
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise VoiceroutineError("no such file", Place(path)) from None
+    except IsADirectoryError:
+        raise VoiceroutineError(f"is a directory, not a {what} file", Place(path)) from None
+    except UnicodeDecodeError as error:
+        raise VoiceroutineError(
+            f"the file is not UTF-8 text (byte {error.start})", Place(path)
+        ) from None
+    except OSError as error:
+        raise VoiceroutineError(f"cannot read the file: {error.strerror}", Place(path)) from None
+
+
+def parse_source(text: str, path: Path, what: str) -> SourceNode:
+    """Parse YAML text into plain data that remembers positions; it must be a mapping."""
+    root = _compose(text, path)
+    if root is None:
+        raise VoiceroutineError(f"the file is empty; expected a {what}", _at(path))
+    if not isinstance(root.value, dict):
+        raise VoiceroutineError(f"expected a {what} (a mapping of keys)", _place(path, root.mark))
+    return root
+
+
+def validate(
+    model: type[M], root: SourceNode, path: Path, context: dict[str, Any] | None = None
+) -> M:
+    """Validate parsed data against `model`; the first problem is raised with its place."""
+    try:
+        return model.model_validate(root.value, context=context)
+    except ValidationError as error:
+        raise _first_problem(error, root, path) from None
+
+
+def place_of(root: SourceNode, path: Path, *keys: Any) -> Place:
+    """Where the value at `keys` (a path of mapping keys and list indexes) stands."""
+    node = root
+    for key in keys:
+        if key not in node.children:
+            break
+        node = node.children[key]
+    return _place(path, node.mark)
+
+
+def _at(path: Path) -> Place:
+    return Place(path, 1, 1)
+
+
+def _place(path: Path, mark: yaml.Mark) -> Place:
+    return Place(path, mark.line + 1, mark.column + 1)
+
+
+def _compose(text: str, path: Path) -> SourceNode | None:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        raise VoiceroutineError("the YAML is nested too deeply", _at(path)) from None
+    except yaml.MarkedYAMLError as error:
+        message, mark = _yaml_problem(error)
+        raise VoiceroutineError(message, _place(path, mark) if mark else _at(path)) from None
+    except yaml.YAMLError as error:
+        raise VoiceroutineError(f"invalid YAML: {error}", _at(path)) from None
+    if node is None:
+        return None
+    return _Builder(path).build(node)
+
+
+_UNCLOSED = {
+    "while scanning a quoted scalar": "this quoted text is never closed",
+    "while parsing a flow sequence": "this '[' is never closed with ']'",
+    "while parsing a flow mapping": "this '{' is never closed with '}'",
+}
+
+
+def _yaml_problem(error: yaml.MarkedYAMLError) -> tuple[str, yaml.Mark | None]:
+    """A readable message for a YAML syntax error, and the mark where the user should look."""
+    problem = error.problem or "invalid YAML"
+    for context, message in _UNCLOSED.items():
+        if error.context == context and error.context_mark is not None:
+            return f"invalid YAML: {message}", error.context_mark
+    if "'\\t'" in problem:
+        return "invalid YAML: a tab is not allowed here; indent with spaces", error.problem_mark
+    return f"invalid YAML: {problem}", error.problem_mark or error.context_mark
+
+
+class _Builder:
+    """Turns composed YAML nodes into plain data, with a cap on how many it builds."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.nodes_left = MAX_NODES
+        self.scalars = yaml.SafeLoader("")
+        self.open: set[int] = set()
+
+    def build(self, node: yaml.Node) -> SourceNode:
+        where = _place(self.path, node.start_mark)
+        self.nodes_left -= 1
+        if self.nodes_left < 0:
+            raise VoiceroutineError(
+                f"the file expands to more than {MAX_NODES} YAML values (aliases?)", where
+            )
+        if id(node) in self.open:
+            raise VoiceroutineError("this value contains an alias to itself", where)
+        if len(self.open) >= MAX_DEPTH:
+            raise VoiceroutineError(f"the YAML is nested more than {MAX_DEPTH} levels deep", where)
+        self.open.add(id(node))
+        try:
+            return self._build(node)
+        finally:
+            self.open.discard(id(node))
+
+    def _build(self, node: yaml.Node) -> SourceNode:
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node)
+        if isinstance(node, yaml.SequenceNode):
+            result = SourceNode([], node.start_mark)
+            for index, item in enumerate(node.value):
+                child = self.build(item)
+                result.value.append(child.value)
+                result.children[index] = child
+            return result
+        try:
+            return SourceNode(self.scalars.construct_object(node), node.start_mark)
+        except yaml.constructor.ConstructorError as error:
+            raise VoiceroutineError(
+                f"invalid value: {error.problem}", _place(self.path, node.start_mark)
+            ) from None
+
+    def _mapping(self, node: yaml.MappingNode) -> SourceNode:
+        self.scalars.flatten_mapping(node)
+        result = SourceNode({}, node.start_mark)
+        for key_node, value_node in node.value:
+            where = _place(self.path, key_node.start_mark)
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise VoiceroutineError("keys must be plain words", where)
+            key = self.scalars.construct_object(key_node)
+            if key in result.value:
+                raise VoiceroutineError(f"duplicate key '{key}'", where)
+            child = self.build(value_node)
+            result.value[key] = child.value
+            result.children[key] = child
+            result.key_marks[key] = key_node.start_mark
+        return result
+
+
+def _first_problem(error: ValidationError, root: SourceNode, path: Path) -> VoiceroutineError:
+    problems = sorted(
+        (_describe(detail, root, path) for detail in error.errors(include_url=False)),
+        key=lambda problem: (
+            (problem.place.line or 0, problem.place.column or 0) if problem.place else (0, 0)
+        ),
+    )
+    first = problems[0]
+    if len(problems) > 1:
+        count = len(problems) - 1
+        more = f" (and {count} more problem{'s' if count > 1 else ''})"
+        return VoiceroutineError(first.message + more, first.place)
+    return first
+
+
+def _describe(detail: Any, root: SourceNode, path: Path) -> VoiceroutineError:
+    node, field = _walk(root, detail["loc"])
+    kind = detail["type"]
+    context = detail.get("ctx") or {}
+    if kind == "unknown_key":
+        bad_key = context["key"]
+        mark = node.key_marks.get(bad_key, node.mark)
+        return VoiceroutineError(detail["msg"], _place(path, mark))
+    if kind == "step_kind":
+        return VoiceroutineError(_step_message(node.value), _place(path, node.mark))
+    if kind == "missing":
+        return VoiceroutineError(f"missing key '{detail['loc'][-1]}'", _place(path, node.mark))
+    label = f"{field}: " if field else ""
+    return VoiceroutineError(label + _plain_message(detail), _place(path, node.mark))
+
+
+def _walk(root: SourceNode, loc: tuple[Any, ...]) -> tuple[SourceNode, str | None]:
+    """Follow a pydantic error location through the YAML nodes as far as it goes.
+
+    In a list of steps, pydantic puts the step's kind (its union tag) after
+    the index; that is not a key of the YAML, so it is skipped.
+    """
+    node = root
+    field: str | None = None
+    after_index = False
+    for part in loc:
+        if after_index and part in STEP_KINDS and isinstance(node.value, dict):
+            after_index = False
+            continue
+        after_index = isinstance(part, int)
+        if part in node.children:
+            field = part if isinstance(part, str) else None
+            node = node.children[part]
+    return node, field
+
+
+def _plain_message(detail: Any) -> str:
+    kind = detail["type"]
+    value = detail.get("input")
+    message = str(detail["msg"]).removeprefix("Value error, ")
+    if kind in ("duration", "count_style", "breath_amount", "language", "unknown_id"):
+        return message
+    if kind == "too_short":
+        return "needs at least one item"
+    if kind == "string_pattern_mismatch":
+        if detail["ctx"]["pattern"] == r"\w":
+            return "needs words to speak"
+        return f"use lowercase letters, digits and hyphens, got {_show(value)}"
+    if kind == "model_type":
+        return f"expected a mapping of keys, got {_show(value)}"
+    if kind == "model_attributes_type":
+        return f"expected a mapping of keys or a name, got {_show(value)}"
+    message = message[0].lower() + message[1:]
+    if kind.endswith("_type") or kind.endswith("_parsing") or kind in ("literal_error", "enum"):
+        return f"{message}, got {_show(value)}"
+    return message
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        return "a mapping" if isinstance(value, dict) else "a list"
+    if value is None:
+        return "nothing"
+    if isinstance(value, (str, int, float, bool)):
+        return repr(value)
+    return f"'{value}'"
+
+
+def _step_message(value: Any) -> str:
+    if not isinstance(value, dict):
+        return f"each step must be a mapping such as 'say: Hello', got {_show(value)}"
+    kinds = [kind for kind in STEP_KINDS if kind in value]
+    if len(kinds) > 1:
+        return f"a step can only be one of {', '.join(kinds)}; split it into separate steps"
+    for key in value:
+        close = difflib.get_close_matches(str(key), STEP_KINDS, n=1)
+        if close:
+            return f"unknown step '{key}' (did you mean '{close[0]}'?)"
+    return "a step needs one of: " + ", ".join(STEP_KINDS)
