@@ -6,10 +6,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
 
 from voiceroutine.compiler import compile_routine
 from voiceroutine.errors import Place, VoiceroutineError
+from voiceroutine.library.catalogue import Catalogue, load_catalogue
 from voiceroutine.library.phrasebook import load_phrasebook
 from voiceroutine.loader import load_routine
 from voiceroutine.plan import Plan
@@ -208,3 +211,39 @@ def _build(
     return BuildResult(
         files.audio, files.timeline, files.subtitles, timeline, speech.synthesized, speech.reused
     )
+
+
+def catalogue(language: str = "en") -> Catalogue:
+    """The built-in exercises and breathing patterns, spoken text in `language`."""
+    from voiceroutine.library.phrasebook import available_languages
+
+    if language.split("-")[0].lower() not in available_languages():
+        raise VoiceroutineError(
+            f"no language '{language}'; available: {', '.join(available_languages())}"
+        )
+    return load_catalogue(language)
+
+
+def to_yaml(entry: BaseModel) -> str:
+    """A catalogue entry as YAML, in the routine format's own spelling of durations."""
+    import yaml
+
+    data = entry.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+    first = ("id", "name", "position", "targets", "setup", "instructions", "caution", "cues")
+    ordered = {key: data[key] for key in first if key in data}
+    ordered.update((key, value) for key, value in data.items() if key not in ordered)
+    return yaml.safe_dump(ordered, sort_keys=False, allow_unicode=True, width=100)
+
+
+def new_routine(path: Path, source: str | None = None) -> None:
+    """Create a routine file from the starter or a bundled example; never overwrites."""
+    from voiceroutine.starter import write_new_routine
+
+    write_new_routine(path, source)
+
+
+def routine_schema() -> dict[str, Any]:
+    """The JSON Schema of the routine format."""
+    from voiceroutine.schema import routine_schema as schema
+
+    return schema()

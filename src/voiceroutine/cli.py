@@ -219,6 +219,119 @@ def voices(
     state.out.print(table)
 
 
+exercises_app = typer.Typer(
+    help="List the exercise catalogue, or show one exercise.", no_args_is_help=False
+)
+app.add_typer(exercises_app, name="exercises")
+
+LanguageOption = Annotated[
+    str, typer.Option("--language", help="Language of the spoken text: en, de, es or fr.")
+]
+
+
+@exercises_app.callback(invoke_without_command=True)
+def exercises(
+    ctx: typer.Context,
+    target: Annotated[
+        str | None, typer.Option("--target", help="Only exercises for this, such as lower-back.")
+    ] = None,
+    language: LanguageOption = "en",
+) -> None:
+    """List the catalogue's exercises: id, name, position, targets and default dosing."""
+    if ctx.invoked_subcommand:
+        return
+    state = _state(ctx)
+    catalogue = _run(ctx, lambda: api.catalogue(language))
+    entries = [e for e in catalogue.exercises.values() if target is None or target in e.targets]
+    if not entries:
+        known = sorted({t for e in catalogue.exercises.values() for t in e.targets})
+        state.err.print(
+            f"[bold red]error:[/] no exercise targets '{escape(target or '')}'; "
+            f"targets: {', '.join(known)}"
+        )
+        raise typer.Exit(1)
+    table = Table(title=Text(_count(len(entries), "exercise")))
+    table.add_column("id", no_wrap=True)  # the id is what a routine names: never cut it
+    for column in ("name", "position", "targets", "dosing"):
+        table.add_column(column)
+    for entry in sorted(entries, key=lambda e: e.id):
+        table.add_row(
+            Text(entry.id),
+            Text(entry.name),
+            Text(entry.position or ""),
+            Text(", ".join(entry.targets)),
+            Text(_dosing(entry)),
+        )
+    state.out.print(table)
+
+
+@exercises_app.command("show")
+def exercise_show(
+    ctx: typer.Context,
+    exercise_id: Annotated[str, typer.Argument(metavar="ID", help="An exercise id.")],
+    language: LanguageOption = "en",
+) -> None:
+    """Print one exercise as YAML, ready to copy into a routine or a library file."""
+    catalogue = _run(ctx, lambda: api.catalogue(language))
+    entry = catalogue.exercises.get(exercise_id)
+    if entry is None:
+        import difflib
+
+        close = difflib.get_close_matches(exercise_id, sorted(catalogue.exercises), n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        _state(ctx).err.print(f"[bold red]error:[/] unknown exercise '{escape(exercise_id)}'{hint}")
+        raise typer.Exit(1)
+    sys.stdout.write(api.to_yaml(entry))
+
+
+@app.command()
+def breathing(ctx: typer.Context, language: LanguageOption = "en") -> None:
+    """List the built-in breathing patterns."""
+    catalogue = _run(ctx, lambda: api.catalogue(language))
+    table = Table(title=Text("breathing patterns"))
+    for column in ("id", "name", "in / top-up / hold / out / hold", "cycles"):
+        table.add_column(column)
+    for entry in catalogue.breathing.values():
+        phases = (entry.inhale, entry.top_up, entry.hold, entry.exhale, entry.hold_out)
+        table.add_row(
+            Text(entry.id),
+            Text(entry.name or ""),
+            " / ".join(f"{ms / 1000:g}" for ms in phases),
+            str(entry.cycles or ""),
+        )
+    _state(ctx).out.print(table)
+
+
+@app.command()
+def new(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="The routine file to create.")],
+    source: Annotated[
+        str | None,
+        typer.Option("--from", help="Start from a bundled example (such as evening) or a file."),
+    ] = None,
+) -> None:
+    """Write a new routine file to edit (never overwrites a file)."""
+    _run(ctx, lambda: api.new_routine(file, source))
+    name = escape(str(file))
+    _state(ctx).out.print(f"[green]wrote[/] {name}; check it with: voiceroutine check {name}")
+
+
+@app.command()
+def schema(ctx: typer.Context) -> None:
+    """Print the JSON Schema of the routine format (for editors that validate YAML)."""
+    sys.stdout.write(json.dumps(api.routine_schema(), indent=2, ensure_ascii=False) + "\n")
+
+
+def _dosing(entry: object) -> str:
+    reps = getattr(entry, "reps", None) or 1
+    hold = getattr(entry, "hold", None)
+    tempo = getattr(entry, "tempo", None)
+    each = f"hold {hold / 1000:g} s" if hold else f"{(tempo or 0) / 1000:g} s each"
+    sides = getattr(entry, "sides", None)
+    return f"{reps} x {each}" + (f", {sides} sides" if sides and sides != "none" else "")
+
+
 def _clock(ms: int) -> str:
     minutes, rest = divmod(ms, 60_000)
     return f"{minutes}:{rest / 1000:06.3f}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -24,6 +25,7 @@ from pydantic import (
     Strict,
     Tag,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -46,10 +48,23 @@ def _duration(value: object) -> int:
         raise PydanticCustomError("duration", str(error)) from None
 
 
+DURATION_PATTERN = (
+    r"^\s*((\d+(\.\d+)?|\.\d+)\s*(ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?"
+    r"|h|hrs?|hours?)?\s*)+$"
+)
 Duration = Annotated[
     int,
     BeforeValidator(_duration),
     PlainSerializer(lambda ms: f"{ms / 1000:g}s", return_type=str),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0},
+                {"type": "string", "pattern": DURATION_PATTERN},
+            ],
+            "description": "seconds, or a duration such as 20s, 1m30s, 90 seconds",
+        }
+    ),
 ]
 """A duration in whole milliseconds, written in YAML as `20`, `20s`, `1m30s`, ..."""
 
@@ -104,7 +119,18 @@ def _count_style(value: object) -> CountStyle:
     )
 
 
-Count = Annotated[CountStyle, BeforeValidator(_count_style), PlainSerializer(str, return_type=str)]
+Count = Annotated[
+    CountStyle,
+    BeforeValidator(_count_style),
+    PlainSerializer(str, return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^(every|halfway|none|last\s*[1-9][0-9]*)$",
+            "description": "how holds are counted: every, halfway, last N, none",
+        }
+    ),
+]
 
 
 class StrictModel(BaseModel):
@@ -237,8 +263,21 @@ class RestStep(StrictModel):
     rest: Duration
 
 
+def _or_an_id(what: str) -> Callable[[dict[str, Any]], None]:
+    """Widen a field's JSON Schema: the model, or the id of a catalogue entry."""
+
+    def widen(schema: dict[str, Any]) -> None:
+        model = dict(schema)
+        schema.clear()
+        schema["anyOf"] = [model, {"type": "string", "description": f"the id of a {what}"}]
+
+    return widen
+
+
 class ExerciseStep(Dosing):
-    exercise: ExerciseDefinition
+    exercise: Annotated[
+        ExerciseDefinition, Field(json_schema_extra=_or_an_id("catalogue exercise"))
+    ]
     guidance: Guidance | None = None
     get_ready: Duration | None = None
 
@@ -282,7 +321,7 @@ class CatalogueBreathing(BreathPattern):
 
 
 class BreatheStep(BreathAmount):
-    breathe: BreathPattern
+    breathe: Annotated[BreathPattern, Field(json_schema_extra=_or_an_id("breathing pattern"))]
     guidance: Guidance | None = None
 
     @field_validator("breathe", mode="before")

@@ -1,0 +1,59 @@
+"""Write a new routine file to start from: a short starter, or a copy of a bundled example."""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+
+from voiceroutine.errors import Place, VoiceroutineError
+from voiceroutine.schema import SCHEMA_LINE_PREFIX, installed_schema_path
+
+STARTER = """\
+title: My routine
+description: A short routine to start from; change anything.
+steps:
+  - exercise: knee-to-chest
+  - exercise: bridge
+    reps: 5
+  - breathe: box
+    cycles: 4
+"""
+
+
+def bundled_examples() -> list[str]:
+    folder = resources.files("voiceroutine") / "examples"
+    return sorted(
+        entry.name.removesuffix(".yaml")
+        for entry in folder.iterdir()
+        if entry.name.endswith(".yaml")
+    )
+
+
+def starter_text(source: str | None) -> str:
+    """The starter routine, a bundled example by name, or a routine file's text."""
+    if source is None:
+        body = STARTER
+    elif source in bundled_examples():
+        body = (resources.files("voiceroutine") / "examples" / f"{source}.yaml").read_text("utf-8")
+    elif Path(source).is_file():
+        body = Path(source).read_text(encoding="utf-8")
+    else:
+        choices = ", ".join(bundled_examples())
+        raise VoiceroutineError(f"no example or file '{source}'; examples: {choices}")
+    lines = [line for line in body.splitlines() if not line.startswith(SCHEMA_LINE_PREFIX)]
+    schema = installed_schema_path().as_uri()
+    return "\n".join([f"{SCHEMA_LINE_PREFIX}{schema}", *lines]) + "\n"
+
+
+def write_new_routine(path: Path, source: str | None = None) -> None:
+    """Create `path` with a starter routine; an existing file is never overwritten."""
+    text = starter_text(source)
+    try:
+        with open(path, "x", encoding="utf-8") as file:
+            file.write(text)
+    except FileExistsError:
+        raise VoiceroutineError("already exists; choose another name", Place(path)) from None
+    except OSError as error:
+        raise VoiceroutineError(f"cannot write: {error.strerror}", Place(path)) from None
+    os.chmod(path, 0o644)

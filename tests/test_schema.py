@@ -1,0 +1,90 @@
+"""The JSON Schema editors use: generated from the models, committed, and true to the loader."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from voiceroutine.errors import VoiceroutineError
+from voiceroutine.loader import load_routine
+from voiceroutine.schema import SCHEMA_LINE_PREFIX, routine_schema
+from voiceroutine.starter import bundled_examples, write_new_routine
+
+ROOT = Path(__file__).resolve().parent.parent
+ROUTINES = sorted((ROOT / "routines").glob("*.yaml"))
+BAD = sorted((ROOT / "tests" / "data" / "bad").glob("*.yaml"))
+VALIDATOR = jsonschema.Draft202012Validator(routine_schema())
+
+# Bad routines whose problem a schema cannot see: YAML syntax, duplicate keys,
+# ids and languages only known at run time, files next to the routine, and
+# rules across fields.
+NOT_SCHEMA_ERRORS = {
+    "alias_loop",
+    "breathe_cycles_and_duration",
+    "breathe_pattern_cycles_and_duration",
+    "duplicate_key",
+    "empty_file",
+    "library_missing",
+    "tab_indentation",
+    "unknown_breathing_id",
+    "unknown_exercise_id",
+    "voice_language_unknown",
+    "yaml_bad_indentation",
+    "yaml_unclosed_bracket",
+    "yaml_unclosed_quote",
+}
+
+
+def test_the_committed_schema_is_the_generated_one() -> None:
+    committed = json.loads((ROOT / "schema" / "routine.schema.json").read_text(encoding="utf-8"))
+    assert committed == routine_schema(), "run: voiceroutine schema > schema/routine.schema.json"
+
+
+def test_the_schema_is_valid_json_schema() -> None:
+    jsonschema.Draft202012Validator.check_schema(routine_schema())
+
+
+@pytest.mark.parametrize("routine", ROUTINES, ids=[path.stem for path in ROUTINES])
+def test_every_example_satisfies_the_schema_and_points_editors_at_it(routine: Path) -> None:
+    text = routine.read_text(encoding="utf-8")
+    assert text.splitlines()[0] == f"{SCHEMA_LINE_PREFIX}../schema/routine.schema.json"
+    errors = [error.message for error in VALIDATOR.iter_errors(yaml.safe_load(text))]
+    assert errors == []
+
+
+@pytest.mark.parametrize("path", BAD, ids=[path.stem for path in BAD])
+def test_the_schema_rejects_the_invalid_routines(path: Path) -> None:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError:
+        data = None
+    if path.stem in NOT_SCHEMA_ERRORS:
+        with pytest.raises(VoiceroutineError):
+            load_routine(path)  # the loader still refuses it
+        return
+    assert not VALIDATOR.is_valid(data), f"{path.name} passes the schema"
+
+
+def test_new_writes_a_starter_that_loads_and_never_overwrites(tmp_path: Path) -> None:
+    target = tmp_path / "mine.yaml"
+    write_new_routine(target)
+    first_line = target.read_text(encoding="utf-8").splitlines()[0]
+    assert first_line.startswith(SCHEMA_LINE_PREFIX + "file://")
+    assert Path(first_line.removeprefix(SCHEMA_LINE_PREFIX + "file://")).is_file()
+    assert load_routine(target).steps
+    before = target.read_bytes()
+    with pytest.raises(VoiceroutineError, match="already exists"):
+        write_new_routine(target, "evening")
+    assert target.read_bytes() == before
+
+
+@pytest.mark.parametrize("name", ["evening", "desk-break"])
+def test_new_from_a_bundled_example(name: str, tmp_path: Path) -> None:
+    assert name in bundled_examples()
+    target = tmp_path / f"{name}.yaml"
+    write_new_routine(target, name)
+    assert load_routine(target).title == load_routine(ROOT / "routines" / f"{name}.yaml").title
