@@ -44,3 +44,13 @@ def peak_dbfs(samples: np.ndarray, from_ms: float, to_ms: float) -> float:
     if hi <= lo:
         return -240.0
     return dbfs(float(np.max(np.abs(samples[lo:hi]))))
+
+
+def make_audio_file(path: Path, source: str, seconds: float, *options: str) -> Path:
+    """Write `seconds` of an ffmpeg lavfi source to `path` (format from its suffix)."""
+    command = [
+        ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
+        "-f", "lavfi", "-i", source, "-t", str(seconds), *options, str(path),
+    ]  # fmt: skip
+    subprocess.run(command, check=True, capture_output=True)
+    return path

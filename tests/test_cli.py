@@ -103,7 +103,12 @@ def test_build_the_evening_routine_as_the_readme_says(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "Audio saved" not in result.stdout + result.stderr
     out = tmp_path / "output"
-    assert sorted(p.name for p in out.iterdir()) == ["evening.json", "evening.mp3", "evening.vtt"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "evening.chapters.json",
+        "evening.json",
+        "evening.mp3",
+        "evening.vtt",
+    ]
     assert re.match(r"built output/evening\.mp3  1\d:\d\d  \d+\.\d MB", result.stdout)
     timeline = json.loads((out / "evening.json").read_text(encoding="utf-8"))
     decoded_ms = len(decode(out / "evening.mp3")) * 1000 / 44_100

@@ -8,7 +8,7 @@ from pathlib import Path
 from voiceroutine.compiler import compile_routine
 from voiceroutine.library.phrasebook import Phrasebook
 from voiceroutine.loader import parse_routine
-from voiceroutine.plan import Chapter, Gap, Period, Plan, Speak, TimedCue
+from voiceroutine.plan import Chapter, Gap, Period, Plan, Play, Sound, Speak, TimedCue
 
 QUIET = "intro: false\noutro: false\ndefaults: {get_ready: 0}\n"
 """No intro, outro or get-ready period: the tests below look at one thing at a time."""
@@ -416,3 +416,64 @@ def test_session_starts_and_ends_with_silence(english: Phrasebook) -> None:
     plan = compile_text(QUIET + "title: T\nsteps:\n  - say: Hi.\n", english)
     assert isinstance(plan.items[0], Gap) and plan.items[0].ms > 0
     assert isinstance(plan.items[-1], Gap) and plan.items[-1].ms > 0
+
+
+def plays(plan: Plan) -> list[str]:
+    """Every sound played one after another, by name (a file by its name)."""
+    return [item.sound.label for item in plan.items if isinstance(item, Play)]
+
+
+def test_a_bell_opens_and_closes_the_session_unless_turned_off(english: Phrasebook) -> None:
+    plan = compile_text("title: T\nsteps:\n  - say: Hello.\n", english)
+    items = [i for i in plan.items if not isinstance(i, (Gap, Chapter))]
+    assert isinstance(items[0], Play) and items[0].sound == Sound("bell")
+    assert isinstance(items[-1], Play) and items[-1].sound == Sound("bell")
+    quiet = compile_text("title: T\naudio: {bell: false}\nsteps:\n  - say: Hello.\n", english)
+    assert plays(quiet) == []
+    chimed = compile_text("title: T\naudio: {bell: chime}\nsteps:\n  - say: Hello.\n", english)
+    assert plays(chimed) == ["chime", "chime"]
+
+
+def test_sound_steps_play_built_in_sounds_and_files_next_to_the_routine(
+    english: Phrasebook, tmp_path: Path
+) -> None:
+    (tmp_path / "gong.wav").write_bytes(b"RIFF")  # only its existence is checked here
+    routine = tmp_path / "r.yaml"
+    routine.write_text(QUIET + "title: T\naudio: {bell: false}\nsteps:\n"
+                       "  - sound: tick\n  - sound: gong.wav\n")  # fmt: skip
+    plan = compile_routine(parse_routine(routine.read_text(), routine), english)
+    assert plays(plan) == ["tick", "gong.wav"]
+    assert [s.name for s in plan.sounds()] == ["tick", str((tmp_path / "gong.wav").resolve())]
+
+
+def test_exercises_and_rests_mark_start_and_end_by_default_or_their_own(
+    english: Phrasebook,
+) -> None:
+    text = """title: T
+intro: false
+outro: false
+audio: {bell: false}
+defaults:
+  get_ready: 0
+  rest_between_exercises: 5s
+  sounds: {exercise_start: chime, rest_end: tick}
+steps:
+  - exercise: {name: Reach, reps: 1, tempo: 2s}
+  - exercise: {name: Bend, reps: 1, tempo: 2s}
+    sounds: {start: none, end: bell}
+"""
+    plan = compile_text(text, english)
+    assert plays(plan) == ["chime", "bell"]
+    rest = periods(plan, "rest")[0]
+    assert [cue.sound for cue in rest.cues if cue.sound] == [Sound("tick")]
+    assert rest.cues[-1].from_end and rest.cues[-1].offset_ms == 0
+
+
+def test_breath_guide_both_keeps_voice_and_counts_with_the_tones(english: Phrasebook) -> None:
+    text = (
+        QUIET
+        + "title: T\nsteps:\n  - breathe: {inhale: 4, exhale: 4, cycles: 2}\n    guide: both\n"
+    )
+    inhale = periods(compile_text(text, english), "inhale")[1]
+    assert inhale.cues[0].sound == Sound("inhale", 3800)
+    assert [cue.texts[0] for cue in inhale.cues[1:]] == ["Breathe in.", "two", "three", "four"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,14 +19,21 @@ from voiceroutine.plan import Plan
 from voiceroutine.routine import Routine
 from voiceroutine.timeline import Timeline, clip_ms_from_samples, schedule
 from voiceroutine.tts.base import Engine, VoiceSettings
-from voiceroutine.tts.estimate import estimate_clip_ms
+from voiceroutine.tts.estimate import estimate_clip_ms, estimate_sound_ms
 from voiceroutine.tts.registry import engine_names
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from voiceroutine.audio.encode import AudioFormat
+    from voiceroutine.audio.loudness import LoudnessPlan
+    from voiceroutine.audio.tags import ChapterMark, SessionTags
+    from voiceroutine.plan import Sound
     from voiceroutine.tts.speak import SpeechClips
 
 SAMPLE_RATE = 44_100
+PEAK_RETRIES = 2
+PEAK_RETRY_MARGIN_DB = 0.2
 DEFAULT_OUT_DIR = Path("output")
 
 Progress = Callable[[str, int, int], None]
@@ -44,10 +51,15 @@ class VoiceOverrides:
 
 @dataclass(frozen=True)
 class BuildOptions:
+    """How to build; None means the routine's own `audio:` setting, else the default."""
+
     out_dir: Path = DEFAULT_OUT_DIR
-    audio_format: str = "mp3"
+    audio_format: str | None = None
     voice: VoiceOverrides = field(default_factory=VoiceOverrides)
     cache_dir: Path | None = None
+    loudness: float | None = None
+    bitrate: int | None = None
+    sample_rate: int | None = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +70,8 @@ class BuildResult:
     timeline: Timeline
     synthesized: int
     reused: int
+    loudness: LoudnessPlan | None = None
+    chapters_file: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -108,7 +122,7 @@ def _in_file(path: Path) -> Iterator[None]:
 
 
 def _schedule_estimated(plan: Plan, rate: int | None) -> Timeline:
-    return schedule(plan, lambda text: estimate_clip_ms(text, rate), SAMPLE_RATE)
+    return schedule(plan, lambda text: estimate_clip_ms(text, rate), SAMPLE_RATE, estimate_sound_ms)
 
 
 def estimated_timeline(compiled: Compiled) -> Timeline:
@@ -137,19 +151,52 @@ def spoken_timeline(
     engine: Engine,
     cache_dir: Path | None = None,
     progress: Progress | None = None,
-) -> tuple[Timeline, SpeechClips]:
+    sample_rate: int = SAMPLE_RATE,
+) -> tuple[Timeline, SpeechClips, dict[Sound, np.ndarray]]:
     """Synthesize every line (through the cache) and schedule with the real clip lengths."""
+    from voiceroutine.audio.sources import render_sounds
     from voiceroutine.tts.cache import ClipCache, default_cache_dir
     from voiceroutine.tts.speak import speak_all
 
     cache = ClipCache(cache_dir or default_cache_dir())
-    speech = speak_all(compiled.plan.texts(), engine, compiled.voice, cache, SAMPLE_RATE, progress)
+    speech = speak_all(compiled.plan.texts(), engine, compiled.voice, cache, sample_rate, progress)
+    sounds = render_sounds(compiled.plan.sounds(), sample_rate)
     timeline = schedule(
         compiled.plan,
-        lambda text: clip_ms_from_samples(speech.length_samples(text), SAMPLE_RATE),
-        SAMPLE_RATE,
+        lambda text: clip_ms_from_samples(speech.length_samples(text), sample_rate),
+        sample_rate,
+        lambda sound: clip_ms_from_samples(len(sounds[sound]), sample_rate),
     )
-    return timeline, speech
+    return timeline, speech, sounds
+
+
+@dataclass(frozen=True)
+class AudioChoices:
+    """The output settings of one build, from the options, else the routine, else defaults."""
+
+    audio_format: AudioFormat
+    sample_rate: int
+    bitrate: int | None
+    loudness: float
+
+
+def audio_choices(options: BuildOptions, routine: Routine) -> AudioChoices:
+    """Resolve format, sample rate, bitrate and loudness target; raise on impossible ones."""
+    from voiceroutine.audio.encode import FORMATS
+
+    audio = routine.audio
+    name = options.audio_format or audio.format or "mp3"
+    if name not in FORMATS:
+        raise VoiceroutineError(
+            f"unknown audio format '{name}'; choose one of: {', '.join(FORMATS)}"
+        )
+    audio_format = FORMATS[name]
+    rate = options.sample_rate or audio.sample_rate or audio_format.default_rate
+    if rate not in audio_format.sample_rates:
+        rates = ", ".join(str(r) for r in audio_format.sample_rates)
+        raise VoiceroutineError(f"{name} cannot be {rate} Hz; choose one of: {rates}")
+    loudness = options.loudness if options.loudness is not None else audio.loudness
+    return AudioChoices(audio_format, rate, options.bitrate or audio.bitrate, loudness)
 
 
 def build(
@@ -159,58 +206,107 @@ def build(
     progress: Progress | None = None,
 ) -> BuildResult:
     """Build the session audio for the routine at `path`, with its timeline and subtitles."""
-    from voiceroutine.audio.encode import FORMATS
     from voiceroutine.tts.registry import create_engine
 
     options = options or BuildOptions()
-    if options.audio_format not in FORMATS:
-        raise VoiceroutineError(
-            f"unknown audio format '{options.audio_format}'; choose one of: {', '.join(FORMATS)}"
-        )
-    audio_format = FORMATS[options.audio_format]
     compiled = compile_file(path, options.voice)
     with _in_file(path):
+        choices = audio_choices(options, compiled.routine)
         return _build(
-            compiled, options, audio_format, engine or create_engine(compiled.engine_name), progress
+            compiled, options, choices, engine or create_engine(compiled.engine_name), progress
         )
 
 
 def _build(
     compiled: Compiled,
     options: BuildOptions,
-    audio_format: AudioFormat,
+    choices: AudioChoices,
     engine: Engine,
     progress: Progress | None,
 ) -> BuildResult:
     from voiceroutine.audio.encode import encode
-    from voiceroutine.audio.level import session_gain
-    from voiceroutine.audio.render import render_pcm
+    from voiceroutine.audio.loudness import TRUE_PEAK_LIMIT_DBTP
+    from voiceroutine.audio.master import master
+    from voiceroutine.audio.sources import music_bed
+    from voiceroutine.audio.tags import write_tags
+    from voiceroutine.audio.truepeak import true_peak_dbtp
     from voiceroutine.export import session_files, write_session
 
     path = compiled.source
-    timeline, speech = spoken_timeline(compiled, engine, options.cache_dir, progress)
-    gain = session_gain(speech.clips.values())
-    tags = {
-        "title": compiled.routine.title,
-        "artist": "voiceroutine",
-        "album": compiled.routine.title,
-        "genre": "Health & Fitness",
-        "comment": compiled.routine.description or "",
-    }
+    routine = compiled.routine
+    rate = choices.sample_rate
+    timeline, speech, sounds = spoken_timeline(compiled, engine, options.cache_dir, progress, rate)
+    bed = music_bed(routine.audio.music, timeline, routine.audio.music_level, routine.audio.duck)
 
-    def report(done: int, total: int) -> None:
-        if progress:
-            progress("Rendering", done, total)
+    def report(stage: str) -> Callable[[int, int], None]:
+        return lambda done, total: progress(stage, done, total) if progress else None
+
+    mastered = master(
+        timeline, speech.clips, sounds, bed, choices.loudness,
+        choices.audio_format.peak_headroom_db, report("Measuring"),
+    )  # fmt: skip
+    mix = mastered.mix
+    tags = session_tags(compiled)
+    loudness = mastered.loudness
 
     def write_audio(destination: Path) -> None:
-        blocks = render_pcm(timeline, speech.clips, gain, progress=report)
-        encode(blocks, destination, audio_format, SAMPLE_RATE, tags, files.audio.name)
+        nonlocal loudness
+        for attempt in range(1, PEAK_RETRIES + 2):
+            gain = 10 ** (loudness.gain_db / 20)
+            blocks = mix.pcm_blocks(gain, report("Encoding"), ceiling=mastered.ceiling)
+            encode(
+                blocks, destination, choices.audio_format, rate, mix.channels,
+                choices.bitrate, timeline.chapters, files.audio.name,
+            )  # fmt: skip
+            peak = true_peak_dbtp(destination, mix.channels, rate)
+            over = peak - TRUE_PEAK_LIMIT_DBTP
+            if over <= 0 or attempt > PEAK_RETRIES:
+                break
+            # The encoder pushed a peak past the limit: encode again a little quieter.
+            loudness = replace(loudness, gain_db=loudness.gain_db - over - PEAK_RETRY_MARGIN_DB)
+        loudness = replace(loudness, true_peak_dbtp=peak)
+        write_tags(destination, choices.audio_format.name, tags, chapter_marks(timeline))
 
-    files = session_files(options.out_dir, path.stem, audio_format.extension)
+    files = session_files(options.out_dir, path.stem, choices.audio_format.extension)
     write_session(files, timeline, write_audio)
     return BuildResult(
-        files.audio, files.timeline, files.subtitles, timeline, speech.synthesized, speech.reused
+        files.audio, files.timeline, files.subtitles, timeline, speech.synthesized,
+        speech.reused, loudness, files.chapters,
+    )  # fmt: skip
+
+
+def session_tags(compiled: Compiled) -> SessionTags:
+    """The file's tags: title, author, the routine's description and its own YAML."""
+    import datetime
+
+    from voiceroutine.audio.tags import SessionTags
+
+    routine = compiled.routine
+    cover = Path(routine.cover).read_bytes() if routine.cover else None
+    return SessionTags(
+        title=routine.title,
+        artist=routine.author or "voiceroutine",
+        album=routine.title,
+        genre="Health & Fitness",
+        year=str(datetime.date.today().year),
+        comment=routine.description,
+        routine_source=compiled.source.read_bytes().decode("utf-8"),  # exactly as written
+        build_id=None,
+        cover=cover,
     )
+
+
+def chapter_marks(timeline: Timeline) -> list[ChapterMark]:
+    from voiceroutine.audio.tags import ChapterMark
+
+    return [ChapterMark(c.title, c.start_ms, c.end_ms) for c in timeline.chapters]
+
+
+def extract(audio: Path) -> str:
+    """The routine YAML a build embedded in `audio`."""
+    from voiceroutine.audio.tags import read_routine_source
+
+    return read_routine_source(audio)
 
 
 def catalogue(language: str = "en") -> Catalogue:
@@ -233,6 +329,13 @@ def to_yaml(entry: BaseModel) -> str:
     ordered = {key: data[key] for key in first if key in data}
     ordered.update((key, value) for key, value in data.items() if key not in ordered)
     return yaml.safe_dump(ordered, sort_keys=False, allow_unicode=True, width=100)
+
+
+def write_new_file(path: Path, text: str) -> None:
+    """Write `text` to a file that must not exist yet."""
+    from voiceroutine.starter import write_new_file as write
+
+    write(path, text)
 
 
 def new_routine(path: Path, source: str | None = None) -> None:

@@ -19,7 +19,7 @@ from rich.text import Text
 from voiceroutine import __version__, api
 from voiceroutine.durations import format_duration
 from voiceroutine.errors import VoiceroutineError
-from voiceroutine.timeline import Timeline
+from voiceroutine.timeline import Cue, Timeline
 
 app = typer.Typer(
     name="voiceroutine",
@@ -35,6 +35,11 @@ T = TypeVar("T")
 
 class Format(str, Enum):
     mp3 = "mp3"
+    m4a = "m4a"
+    m4b = "m4b"
+    opus = "opus"
+    ogg = "ogg"
+    flac = "flac"
     wav = "wav"
 
 
@@ -113,14 +118,30 @@ def build(
     engine: EngineOption = None,
     voice: VoiceOption = None,
     rate: RateOption = None,
-    audio_format: Annotated[Format, typer.Option("--format", help="Audio format.")] = Format.mp3,
+    audio_format: Annotated[
+        Format | None,
+        typer.Option("--format", help="Audio format (default: the routine's, else mp3)."),
+    ] = None,
+    loudness: Annotated[
+        float | None,
+        typer.Option("--loudness", min=-36, max=-10, help="Loudness target in LUFS (default -16)."),
+    ] = None,
+    bitrate: Annotated[
+        int | None, typer.Option("--bitrate", min=16, max=320, help="Bitrate in kbit/s.")
+    ] = None,
+    sample_rate: Annotated[
+        int | None, typer.Option("--sample-rate", help="Sample rate in Hz (default 44100).")
+    ] = None,
 ) -> None:
-    """Build DIR/<stem>.mp3 (or .wav) with <stem>.json and <stem>.vtt beside it."""
+    """Build DIR/<stem>.mp3 with <stem>.json, <stem>.vtt and <stem>.chapters.json beside it."""
     state = _state(ctx)
     options = api.BuildOptions(
         out_dir=out_dir,
-        audio_format=audio_format.value,
+        audio_format=audio_format.value if audio_format else None,
         voice=api.VoiceOverrides(engine=engine, name=voice, rate=rate),
+        loudness=loudness,
+        bitrate=bitrate,
+        sample_rate=sample_rate,
     )
     failed = 0
     for path in files:
@@ -141,6 +162,28 @@ def build(
         )
     if failed:
         raise typer.Exit(1)
+
+
+@app.command()
+def extract(
+    ctx: typer.Context,
+    audio: Annotated[
+        Path, typer.Argument(help="An audio file voiceroutine built.", metavar="AUDIO")
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write the routine to this new file (never overwrites)."
+        ),
+    ] = None,
+) -> None:
+    """Print the routine YAML a built audio file carries, to edit and build again."""
+    source = _run(ctx, lambda: api.extract(audio))
+    if output is None:
+        sys.stdout.write(source)
+        return
+    _run(ctx, lambda: api.write_new_file(output, source))
+    _state(ctx).out.print(f"[green]wrote[/] {escape(str(output))}")
 
 
 @app.command()
@@ -180,7 +223,7 @@ def plan(
     table.add_column("kind")
     table.add_column("text")
     events = sorted(
-        [(cue.start_ms, 0, timeline.chapters[cue.chapter].title, cue.kind, cue.text or "")
+        [(cue.start_ms, 0, timeline.chapters[cue.chapter].title, cue.kind, _what(cue))
          for cue in timeline.cues]
         + [(seg.start_ms, 1, "", seg.kind, f"{(seg.end_ms - seg.start_ms) / 1000:g} s")
            for seg in timeline.segments]
@@ -330,6 +373,13 @@ def _dosing(entry: object) -> str:
     each = f"hold {hold / 1000:g} s" if hold else f"{(tempo or 0) / 1000:g} s each"
     sides = getattr(entry, "sides", None)
     return f"{reps} x {each}" + (f", {sides} sides" if sides and sides != "none" else "")
+
+
+def _what(cue: Cue) -> str:
+    """What a cue says, or which sound it plays."""
+    if cue.text is not None:
+        return cue.text
+    return f"({cue.sound.label})" if cue.sound else ""
 
 
 def _clock(ms: int) -> str:

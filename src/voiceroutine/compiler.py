@@ -9,18 +9,32 @@ from typing import TypeVar
 
 from voiceroutine.errors import VoiceroutineError
 from voiceroutine.library.phrasebook import Phrasebook, Rotation
-from voiceroutine.plan import Chapter, Gap, Period, Plan, PlanItem, SegmentKind, Speak, TimedCue
+from voiceroutine.plan import (
+    Chapter,
+    Gap,
+    Period,
+    Plan,
+    PlanItem,
+    Play,
+    SegmentKind,
+    Sound,
+    Speak,
+    TimedCue,
+)
 from voiceroutine.routine import (
     BreatheStep,
+    BreathGuide,
     CountStyle,
     Defaults,
     ExerciseStep,
     Guidance,
+    Marks,
     PauseStep,
     RepeatStep,
     RestStep,
     Routine,
     SayStep,
+    SoundStep,
     Step,
 )
 
@@ -35,6 +49,9 @@ HALFWAY_MIN_HOLD_MS = 10_000
 COUNTDOWN_AFTER_HALFWAY = 3
 BREATH_COUNT_MIN_MS = 3000
 MID_HOLD_CUE_MIN_MS = 15_000
+TONE_MARGIN_MS = 200
+"""A breathing tone ends this long before its phase does, so phases stay distinct."""
+HOLD_TONE_MS = 400
 MAX_SESSION_MS = 12 * 3_600_000
 MAX_PLAN_ITEMS = 200_000
 
@@ -58,6 +75,8 @@ class Exercise:
     count: CountStyle
     guidance: Guidance
     get_ready_ms: int
+    start_sound: Sound | None = None
+    end_sound: Sound | None = None
     preface: str | None = None
     """A line said after the name, such as the round number of a repeat."""
 
@@ -81,6 +100,7 @@ class Breathing:
     cycles: int
     counts: bool
     guidance: Guidance
+    guide: BreathGuide = "voice"
     preface: str | None = None
 
 
@@ -89,6 +109,8 @@ class Rest:
     """A rest of `ms` milliseconds (0 means none)."""
 
     ms: int
+    start_sound: Sound | None = None
+    end_sound: Sound | None = None
 
 
 @dataclass(frozen=True)
@@ -101,7 +123,7 @@ class Announce:
 T = TypeVar("T")
 D = TypeVar("D")
 
-Flat = SayStep | PauseStep | Rest | Exercise | Breathing | Announce
+Flat = SayStep | PauseStep | SoundStep | Rest | Exercise | Breathing | Announce
 
 SHORT_CUES = {
     "breathe_in": "breathe_in_short",
@@ -139,7 +161,13 @@ class _Compiler:
     def items(self) -> Iterator[PlanItem]:
         flat = _flatten(self.routine.steps, self.routine, self.phrases, announce_rounds=True)
         steps = list(_attach_prefaces(_with_auto_rests(flat, self.defaults)))
+        bell = _bell(self.routine)
         yield Gap(LEAD_IN_MS)
+        if self.routine.intro is not False:
+            yield Chapter(self.phrases.first("chapter_intro"))
+        if bell:
+            yield Play(bell)
+            yield Gap(LINE_GAP_MS)
         yield from self._intro()
         for index, step in enumerate(steps):
             yield from self._step(step, steps[index + 1 :])
@@ -147,13 +175,15 @@ class _Compiler:
             yield Chapter(self.phrases.first("chapter_outro"))
             outro = self.routine.outro
             yield Speak(outro if isinstance(outro, str) else self.say("outro"))
+        if bell:
+            yield Gap(SECTION_GAP_MS)
+            yield Play(bell)
         yield Gap(TAIL_MS)
 
     def _intro(self) -> Iterator[PlanItem]:
         intro = self.routine.intro
         if intro is False:
             return
-        yield Chapter(self.phrases.first("chapter_intro"))
         lines = [_sentence(self.routine.title)]
         if isinstance(intro, str):
             lines.append(intro)
@@ -171,26 +201,37 @@ class _Compiler:
         elif isinstance(step, PauseStep):
             if step.pause:
                 yield Period("pause", step.pause)
+        elif isinstance(step, SoundStep):
+            yield Play(Sound(step.sound))
+            yield Gap(LINE_GAP_MS)
         elif isinstance(step, Rest):
-            yield from self._rest(step.ms, _next_name(following, self.phrases))
+            yield from self._rest(step, _next_name(following, self.phrases))
         elif isinstance(step, Exercise):
             yield from self._exercise(step)
         else:
             yield from self._breathing(step)
 
-    def _rest(self, ms: int, next_name: str | None) -> Iterator[PlanItem]:
-        if ms <= 0:
+    def _rest(self, rest: Rest, next_name: str | None) -> Iterator[PlanItem]:
+        if rest.ms <= 0:
             return
         yield Chapter(self.phrases.first("chapter_rest"))
+        if rest.start_sound:
+            yield Play(rest.start_sound)
+            yield Gap(WORD_GAP_MS)
         yield Speak(self.say("rest"))
-        cues = ()
+        cues: list[TimedCue] = []
         if next_name:
             heads_up = self.say("next", name=_bare(next_name))
-            cues = (TimedCue((heads_up,), HEADS_UP_BEFORE_END_MS, from_end=True),)
-        yield Period("rest", ms, cues)
+            cues.append(TimedCue((heads_up,), HEADS_UP_BEFORE_END_MS, from_end=True))
+        if rest.end_sound:
+            cues.append(TimedCue((), 0, from_end=True, sound=rest.end_sound))
+        yield Period("rest", rest.ms, tuple(cues))
 
     def _exercise(self, exercise: Exercise) -> Iterator[PlanItem]:
         yield Chapter(exercise.name)
+        if exercise.start_sound:
+            yield Play(exercise.start_sound)
+            yield Gap(WORD_GAP_MS)
         yield from _lines(self._introduction(exercise), LINE_GAP_MS)
         yield Gap(LINE_GAP_MS)
         for set_number in range(1, exercise.sets + 1):
@@ -204,6 +245,9 @@ class _Compiler:
             yield from self._sides(exercise)
         if exercise.guidance == "full":
             yield Speak(self.say("done_exercise"))
+        if exercise.end_sound:
+            yield Gap(WORD_GAP_MS)
+            yield Play(exercise.end_sound)
         yield Gap(SECTION_GAP_MS)
 
     def _introduction(self, exercise: Exercise) -> list[str]:
@@ -327,13 +371,20 @@ class _Compiler:
         if lines:
             yield from _lines(lines, LINE_GAP_MS)
             yield Gap(SECTION_GAP_MS)
-        for _ in range(breathing.cycles):
+        for cycle in range(breathing.cycles):
+            # With tones only, the first cycle still names each phase, to teach the tones.
+            voice = breathing.guide != "tones" or cycle == 0
+            counts = breathing.counts and breathing.guide != "tones"
             for phase in breathing.phases:
-                texts = (self.phrases.first(phase.cue),)
-                if phase.cue in SHORT_CUES:
-                    texts += (self.phrases.first(SHORT_CUES[phase.cue]),)
-                cues = [TimedCue(texts, 0)]
-                if breathing.counts and phase.ms >= BREATH_COUNT_MIN_MS:
+                cues: list[TimedCue] = []
+                if breathing.guide != "voice":
+                    cues.append(TimedCue((), 0, sound=_breath_tone(phase)))
+                if voice:
+                    texts = (self.phrases.first(phase.cue),)
+                    if phase.cue in SHORT_CUES:
+                        texts += (self.phrases.first(SHORT_CUES[phase.cue]),)
+                    cues.append(TimedCue(texts, 0))
+                if counts and phase.ms >= BREATH_COUNT_MIN_MS:
                     cues += [
                         TimedCue((self.phrases.number(k),), (k - 1) * 1000)
                         for k in range(2, phase.ms // 1000 + 1)
@@ -341,6 +392,30 @@ class _Compiler:
                 yield Period(phase.kind, phase.ms, tuple(cues))
         yield Speak(self.say("breathe_normally"))
         yield Gap(SECTION_GAP_MS)
+
+
+def _bell(routine: Routine) -> Sound | None:
+    """The sound that opens and closes the session, if any."""
+    bell = routine.audio.bell
+    if bell is False:
+        return None
+    return Sound("bell" if bell is True else bell)
+
+
+def _breath_tone(phase: Phase) -> Sound:
+    """A rising tone across an inhale, a falling one across an exhale, a marker on a hold."""
+    if phase.kind == "breath-hold":
+        return Sound("hold", min(HOLD_TONE_MS, max(phase.ms - TONE_MARGIN_MS, 100)))
+    name = "inhale" if phase.kind == "inhale" else "exhale"
+    return Sound(name, max(phase.ms - TONE_MARGIN_MS, 100))
+
+
+def _mark(chosen: str | bool | None, default: str | None) -> Sound | None:
+    """A step's own start or end sound (False: none), else the routine's default."""
+    if chosen is False:
+        return None
+    name = chosen if isinstance(chosen, str) else default
+    return Sound(name) if name else None
 
 
 def _lines(texts: Sequence[str], gap_ms: int) -> Iterator[PlanItem]:
@@ -389,7 +464,13 @@ def _flatten(
         elif isinstance(step, BreatheStep):
             yield _resolve_breathing(step, routine)
         elif isinstance(step, RestStep):
-            yield Rest(step.rest)
+            marks = step.sounds or Marks()
+            sounds = routine.defaults.sounds
+            yield Rest(
+                step.rest,
+                _mark(marks.start, sounds.rest_start),
+                _mark(marks.end, sounds.rest_end),
+            )
         else:
             yield step
 
@@ -411,7 +492,11 @@ def _with_auto_rests(steps: Iterator[Flat], defaults: Defaults) -> Iterator[Flat
             and isinstance(step, Exercise)
             and defaults.rest_between_exercises > 0
         ):
-            yield Rest(defaults.rest_between_exercises)
+            yield Rest(
+                defaults.rest_between_exercises,
+                _mark(None, defaults.sounds.rest_start),
+                _mark(None, defaults.sounds.rest_end),
+            )
         yield from announcements
         announcements.clear()
         yield step
@@ -460,6 +545,8 @@ def _resolve_exercise(step: ExerciseStep, routine: Routine) -> Exercise:
         count=_first(step.count, definition.count, defaults.count),
         guidance=step.guidance or routine.guidance,
         get_ready_ms=_first(step.get_ready, None, defaults.get_ready),
+        start_sound=_mark((step.sounds or Marks()).start, defaults.sounds.exercise_start),
+        end_sound=_mark((step.sounds or Marks()).end, defaults.sounds.exercise_end),
     )
 
 
@@ -501,6 +588,7 @@ def _resolve_breathing(step: BreatheStep, routine: Routine) -> Breathing:
         cycles,
         pattern.counts,
         step.guidance or routine.guidance,
+        step.guide or routine.defaults.guide,
     )
 
 

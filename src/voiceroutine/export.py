@@ -1,4 +1,4 @@
-"""Write a session's files (audio, timeline JSON, WebVTT): all of them appear, or none."""
+"""Write a session's files (audio, timeline JSON, WebVTT, chapters): all of them appear, or none."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voiceroutine.errors import VoiceroutineError
-from voiceroutine.timeline import Timeline
+from voiceroutine.timeline import ChapterSpan, Timeline
+
+PODCAST_CHAPTERS_VERSION = "1.2.0"
 
 
 @dataclass(frozen=True)
@@ -19,11 +21,19 @@ class SessionFiles:
     audio: Path
     timeline: Path
     subtitles: Path
+    chapters: Path
+    """Podcasting 2.0 chapters (JSON), for feeds and the players that read them."""
+
+    def all(self) -> tuple[Path, Path, Path, Path]:
+        return (self.audio, self.timeline, self.subtitles, self.chapters)
 
 
 def session_files(out_dir: Path, stem: str, extension: str) -> SessionFiles:
     return SessionFiles(
-        out_dir / f"{stem}.{extension}", out_dir / f"{stem}.json", out_dir / f"{stem}.vtt"
+        out_dir / f"{stem}.{extension}",
+        out_dir / f"{stem}.json",
+        out_dir / f"{stem}.vtt",
+        out_dir / f"{stem}.chapters.json",
     )
 
 
@@ -42,33 +52,50 @@ def write_session(
         raise VoiceroutineError(
             f"cannot create the output folder {folder}: {error.strerror}"
         ) from None
-    with _temporaries(files) as (audio, timeline_file, subtitles):
+    with _temporaries(files) as temporaries:
+        audio, timeline_file, subtitles, chapters = temporaries
         write_audio(audio)
-        timeline_file.write_text(
-            json.dumps(timeline.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
+        timeline_file.write_text(_json(timeline.to_json()), encoding="utf-8")
         subtitles.write_text(to_webvtt(timeline), encoding="utf-8")
+        chapters.write_text(_json(podcast_chapters(timeline)), encoding="utf-8")
         # The audio first: if it cannot be put in place, the old set stays as it was.
-        for temporary, target in (
-            (audio, files.audio),
-            (timeline_file, files.timeline),
-            (subtitles, files.subtitles),
-        ):
+        for temporary, target in zip(temporaries, files.all(), strict=True):
             os.chmod(temporary, 0o644)  # mkstemp makes files private; outputs are for sharing
             os.replace(temporary, target)
 
 
+def _json(data: object) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def podcast_chapters(timeline: Timeline) -> dict[str, object]:
+    """The chapters in the Podcasting 2.0 JSON chapters format (times in seconds)."""
+    return {
+        "version": PODCAST_CHAPTERS_VERSION,
+        "title": timeline.title,
+        "chapters": [_podcast_chapter(chapter) for chapter in timeline.chapters],
+    }
+
+
+def _podcast_chapter(chapter: ChapterSpan) -> dict[str, object]:
+    return {
+        "startTime": chapter.start_ms / 1000,
+        "endTime": chapter.end_ms / 1000,
+        "title": chapter.title,
+    }
+
+
 @contextlib.contextmanager
-def _temporaries(files: SessionFiles) -> Iterator[tuple[Path, Path, Path]]:
+def _temporaries(files: SessionFiles) -> Iterator[list[Path]]:
     made: list[Path] = []
     try:
-        for target in (files.audio, files.timeline, files.subtitles):
+        for target in files.all():
             handle, name = tempfile.mkstemp(
                 dir=target.parent, prefix=f".{target.name}.", suffix=".partial"
             )
             os.close(handle)
             made.append(Path(name))
-        yield made[0], made[1], made[2]
+        yield made
     except OSError as error:
         raise VoiceroutineError(
             f"cannot write to {files.audio.parent}: {error.strerror or error}"

@@ -20,7 +20,7 @@ def parse_routine(text: str, path: Path) -> Routine:
     """Validate routine YAML `text`; `path` names the place of errors and anchors `library:`."""
     root = parse_source(text, path, "routine with a title and steps")
     catalogue = routine_catalogue(root, path)
-    return validate(Routine, root, path, catalogue.as_context())
+    return validate(Routine, root, path, {**catalogue.as_context(), "base_dir": path.parent})
 
 
 def routine_catalogue(root: SourceNode, path: Path) -> Catalogue:

@@ -7,6 +7,7 @@ everything once it knows how long each clip is.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 SegmentKind = Literal[
@@ -21,6 +22,38 @@ class Speak:
     text: str
 
 
+TONES = ("inhale", "exhale", "hold")
+"""Breathing tones: a rising tone across an inhale, a falling one across an exhale, a marker."""
+
+
+@dataclass(frozen=True)
+class Sound:
+    """A sound that is not speech: a built-in one by name, a breathing tone, or a user's file.
+
+    `name` is a palette name (bell, chime, tick), a tone name with the
+    `length_ms` it must fill, or an absolute path to a sound file.
+    """
+
+    name: str
+    length_ms: int | None = None
+
+    @property
+    def is_tone(self) -> bool:
+        return self.name in TONES
+
+    @property
+    def label(self) -> str:
+        """How the sound is named in the timeline: its name, or its file's name."""
+        return Path(self.name).name if Path(self.name).is_absolute() else self.name
+
+
+@dataclass(frozen=True)
+class Play:
+    """Play `sound`; the next item starts when it ends."""
+
+    sound: Sound
+
+
 @dataclass(frozen=True)
 class Gap:
     """A short breathing space between spoken lines; not a timed period of the routine."""
@@ -30,17 +63,20 @@ class Gap:
 
 @dataclass(frozen=True)
 class TimedCue:
-    """A line spoken inside a Period at a fixed offset.
+    """A line spoken (or a sound played) inside a Period at a fixed offset.
 
     `texts` are alternatives, longest first: the scheduler speaks the first
     that fits and drops the cue (with a warning) when none does. With
     `from_end`, the cue is placed so that it *ends* `offset_ms` before the
     period does; otherwise it *starts* `offset_ms` after the period starts.
+    A cue with a `sound` plays it instead of speaking; sounds may overlap
+    speech, so they do not wait for the lines before them.
     """
 
     texts: tuple[str, ...]
     offset_ms: int
     from_end: bool = False
+    sound: Sound | None = None
 
 
 @dataclass(frozen=True)
@@ -59,7 +95,7 @@ class Chapter:
     title: str
 
 
-PlanItem = Speak | Gap | Period | Chapter
+PlanItem = Speak | Play | Gap | Period | Chapter
 
 
 @dataclass(frozen=True)
@@ -80,4 +116,16 @@ class Plan:
                 for cue in item.cues:
                     for text in cue.texts:
                         seen.setdefault(text)
+        return list(seen)
+
+    def sounds(self) -> list[Sound]:
+        """Every distinct sound the plan may play, in order of first use."""
+        seen: dict[Sound, None] = {}
+        for item in self.items:
+            if isinstance(item, Play):
+                seen.setdefault(item.sound)
+            elif isinstance(item, Period):
+                for cue in item.cues:
+                    if cue.sound is not None:
+                        seen.setdefault(cue.sound)
         return list(seen)

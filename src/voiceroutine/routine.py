@@ -13,9 +13,11 @@ import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -33,7 +35,12 @@ from pydantic_core import PydanticCustomError
 
 from voiceroutine.durations import parse_duration_ms
 
-STEP_KINDS = ("say", "pause", "rest", "exercise", "breathe", "repeat")
+STEP_KINDS = ("say", "pause", "rest", "exercise", "breathe", "sound", "repeat")
+PALETTE_SOUNDS = ("bell", "chime", "tick")
+"""Sounds synthesized in code that a routine can name; anything else names a sound file."""
+AMBIENCES = ("brown-noise", "rain", "drone")
+"""Music beds generated in code; anything else names a music file."""
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 MAX_TEXT_LENGTH = 2000
 
 
@@ -82,6 +89,65 @@ def _lines(value: object) -> object:
 Lines = Annotated[list[SpokenText], BeforeValidator(_lines)]
 """One spoken line, or a list of them."""
 Whole = Annotated[int, Strict()]
+
+
+def _file_next_to_routine(value: str, info: ValidationInfo, what: str) -> str:
+    """A file the routine names, resolved against the routine's folder; it must exist."""
+    base = (info.context or {}).get("base_dir")
+    path = Path(value).expanduser()
+    if base is not None and not path.is_absolute():
+        path = Path(base) / path
+    if not path.is_file():
+        raise PydanticCustomError(
+            "file_missing",
+            "no {what} '{name}' next to the routine{choices}",
+            {"what": what, "name": value, "choices": _choices_hint(what)},
+        )
+    return str(path.resolve())
+
+
+def _choices_hint(what: str) -> str:
+    if what == "sound file":
+        return f" (built-in sounds: {', '.join(PALETTE_SOUNDS)})"
+    if what == "music file":
+        return f" (built-in ambiences: {', '.join(AMBIENCES)})"
+    return ""
+
+
+def _sound(value: str, info: ValidationInfo) -> str:
+    if value in PALETTE_SOUNDS:
+        return value
+    return _file_next_to_routine(value, info, "sound file")
+
+
+def _music(value: str, info: ValidationInfo) -> str:
+    if value in AMBIENCES:
+        return value
+    return _file_next_to_routine(value, info, "music file")
+
+
+def _image(value: str, info: ValidationInfo) -> str:
+    if Path(value).suffix.lower() not in IMAGE_SUFFIXES:
+        raise PydanticCustomError("cover", "the cover must be a PNG or JPEG image")
+    return _file_next_to_routine(value, info, "cover image")
+
+
+SoundRef = Annotated[
+    str,
+    Field(min_length=1, max_length=1000),
+    AfterValidator(_sound),
+    WithJsonSchema(
+        {"type": "string", "description": "bell, chime, tick, or a sound file next to the routine"}
+    ),
+]
+"""A built-in sound by name, or a sound file (any format ffmpeg reads), as an absolute path."""
+MusicRef = Annotated[
+    str,
+    Field(min_length=1, max_length=1000),
+    AfterValidator(_music),
+    WithJsonSchema({"type": "string", "description": "brown-noise, rain, drone, or a music file"}),
+]
+ImageRef = Annotated[str, Field(min_length=1, max_length=1000), AfterValidator(_image)]
 """A whole number written as one (not `true`, not `"3"`)."""
 
 
@@ -178,6 +244,33 @@ class Voice(StrictModel):
         return language
 
 
+class DefaultSounds(StrictModel):
+    """Sounds that mark the start or end of every exercise and rest (none by default)."""
+
+    exercise_start: SoundRef | None = None
+    exercise_end: SoundRef | None = None
+    rest_start: SoundRef | None = None
+    rest_end: SoundRef | None = None
+
+
+class Marks(StrictModel):
+    """Sounds that mark the start and end of one exercise or rest; `none` turns one off."""
+
+    start: SoundRef | Literal[False] | None = None
+    end: SoundRef | Literal[False] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _none_means_off(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {key: False if value == "none" else value for key, value in data.items()}
+        return data
+
+
+BreathGuide = Literal["voice", "tones", "both"]
+"""How breath phases are cued: spoken, by rising and falling tones, or both."""
+
+
 class Defaults(StrictModel):
     """Values every step uses unless it says otherwise."""
 
@@ -187,6 +280,8 @@ class Defaults(StrictModel):
     count: Count = CountStyle("halfway")
     tempo: PositiveDuration = 3_000
     get_ready: Duration = 5_000
+    guide: BreathGuide = "voice"
+    sounds: DefaultSounds = DefaultSounds()
 
 
 Sides = Literal["none", "both", "alternate"]
@@ -261,6 +356,11 @@ class PauseStep(StrictModel):
 
 class RestStep(StrictModel):
     rest: Duration
+    sounds: Marks | None = None
+
+
+class SoundStep(StrictModel):
+    sound: SoundRef
 
 
 def _or_an_id(what: str) -> Callable[[dict[str, Any]], None]:
@@ -280,6 +380,7 @@ class ExerciseStep(Dosing):
     ]
     guidance: Guidance | None = None
     get_ready: Duration | None = None
+    sounds: Marks | None = None
 
     @field_validator("exercise", mode="before")
     @classmethod
@@ -323,6 +424,7 @@ class CatalogueBreathing(BreathPattern):
 class BreatheStep(BreathAmount):
     breathe: Annotated[BreathPattern, Field(json_schema_extra=_or_an_id("breathing pattern"))]
     guidance: Guidance | None = None
+    guide: BreathGuide | None = None
 
     @field_validator("breathe", mode="before")
     @classmethod
@@ -354,9 +456,28 @@ Step = Annotated[
     | Annotated[RestStep, Tag("rest")]
     | Annotated[ExerciseStep, Tag("exercise")]
     | Annotated[BreatheStep, Tag("breathe")]
+    | Annotated[SoundStep, Tag("sound")]
     | Annotated[RepeatStep, Tag("repeat")],
     Discriminator(step_kind, custom_error_type="step_kind", custom_error_message=STEP_HELP),
 ]
+
+
+class AudioSettings(StrictModel):
+    """How the session sounds and is encoded; the command line can override each."""
+
+    loudness: Annotated[float, Field(ge=-36, le=-10)] = -16.0
+    """Integrated loudness target in LUFS (-16 is the spoken-word podcast norm)."""
+    bell: SoundRef | bool = True
+    """A sound at the very start and end of the session: true for the bell, or a sound."""
+    music: MusicRef | None = None
+    music_level: Annotated[float, Field(ge=-60, le=0)] = -24.0
+    """The music bed's level in dB relative to the voice, where nobody speaks."""
+    duck: Annotated[float, Field(ge=0, le=60)] = 15.0
+    """How many dB the music bed goes down while the voice speaks."""
+    format: Literal["mp3", "m4a", "m4b", "opus", "ogg", "flac", "wav"] | None = None
+    bitrate: Annotated[Whole, Field(ge=16, le=320)] | None = None
+    """In kbit/s, for the lossy formats."""
+    sample_rate: Literal[22050, 24000, 32000, 44100, 48000] | None = None
 
 
 class Routine(StrictModel):
@@ -370,6 +491,9 @@ class Routine(StrictModel):
     intro: bool | SpokenText = True
     outro: bool | SpokenText = True
     defaults: Defaults = Defaults()
+    audio: AudioSettings = AudioSettings()
+    author: Annotated[str, Field(max_length=200)] | None = None
+    cover: ImageRef | None = None
     steps: Annotated[list[Step], Field(min_length=1)]
 
 

@@ -48,9 +48,13 @@ def starter_text(source: str | None) -> str:
 
 def write_new_routine(path: Path, source: str | None = None) -> None:
     """Create `path` with a starter routine; an existing file is never overwritten."""
-    text = starter_text(source)
+    write_new_file(path, starter_text(source))
+
+
+def write_new_file(path: Path, text: str) -> None:
+    """Create `path` with `text`, exactly; an existing file is never overwritten."""
     try:
-        with open(path, "x", encoding="utf-8") as file:
+        with open(path, "x", encoding="utf-8", newline="") as file:
             file.write(text)
     except FileExistsError:
         raise VoiceroutineError("already exists; choose another name", Place(path)) from None

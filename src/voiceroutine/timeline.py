@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from voiceroutine.plan import Chapter, Gap, Period, Plan, SegmentKind, Speak, TimedCue
+from voiceroutine.plan import Chapter, Gap, Period, Plan, Play, SegmentKind, Sound, Speak, TimedCue
 
 MIN_GAP_MS = 150
 """Silence kept between two lines inside a period, and before the period's end."""
@@ -23,13 +23,29 @@ CueKind = Literal["speech", "tone", "sound"]
 
 @dataclass(frozen=True)
 class Cue:
-    """One sound in the file: it begins at `start_ms` and ends at `end_ms`."""
+    """One sound in the file: it begins at `start_ms` and ends at `end_ms`.
+
+    A speech cue has the `text` it speaks; a tone or sound cue has its `sound`.
+    """
 
     start_ms: int
     end_ms: int
     kind: CueKind
     text: str | None
     chapter: int
+    sound: Sound | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "start_ms": self.start_ms,
+            "end_ms": self.end_ms,
+            "kind": self.kind,
+            "text": self.text,
+            "chapter": self.chapter,
+        }
+        if self.sound is not None:
+            data["sound"] = self.sound.label
+        return data
 
 
 @dataclass(frozen=True)
@@ -72,13 +88,15 @@ class Timeline:
             "duration_ms": self.duration_ms,
             "sample_rate": self.sample_rate,
             "chapters": [asdict(chapter) for chapter in self.chapters],
-            "cues": [asdict(cue) for cue in self.cues],
+            "cues": [cue.to_json() for cue in self.cues],
             "segments": [asdict(segment) for segment in self.segments],
         }
 
 
 ClipLength = Callable[[str], int]
 """How long, in milliseconds, the clip for a line of text lasts."""
+SoundLength = Callable[[Sound], int]
+"""How long, in milliseconds, a sound lasts."""
 
 
 def clip_ms_from_samples(samples: int, sample_rate: int) -> int:
@@ -86,8 +104,8 @@ def clip_ms_from_samples(samples: int, sample_rate: int) -> int:
     return math.ceil(samples * 1000 / sample_rate)
 
 
-def schedule(plan: Plan, clip_ms: ClipLength, sample_rate: int) -> Timeline:
-    """Place every item of `plan` in time, given each line's clip length."""
+def schedule(plan: Plan, clip_ms: ClipLength, sample_rate: int, sound_ms: SoundLength) -> Timeline:
+    """Place every item of `plan` in time, given each line's clip length and each sound's."""
     clock = 0
     chapter_starts: list[tuple[str, int]] = []
     cues: list[Cue] = []
@@ -107,15 +125,24 @@ def schedule(plan: Plan, clip_ms: ClipLength, sample_rate: int) -> Timeline:
             length = clip_ms(item.text)
             cues.append(Cue(clock, clock + length, "speech", item.text, chapter_index()))
             clock += length
+        elif isinstance(item, Play):
+            length = sound_ms(item.sound)
+            cues.append(_sound_cue(clock, length, item.sound, chapter_index()))
+            clock += length
         elif isinstance(item, Gap):
             clock += item.ms
         elif isinstance(item, Period):
             placed, dropped = _place_inside(item, clock, clip_ms)
-            cues.extend(
+            sounds, unplayed = _place_sounds(item, clock, sound_ms)
+            inside = [
                 Cue(start, start + clip_ms(text), "speech", text, chapter_index())
                 for start, text in placed
-            )
-            warnings.extend(dropped)
+            ] + [
+                _sound_cue(start, sound_ms(sound), sound, chapter_index())
+                for start, sound in sounds
+            ]
+            cues.extend(sorted(inside, key=lambda cue: cue.start_ms))
+            warnings.extend(dropped + unplayed)
             segments.append(Segment(item.kind, clock, clock + item.ms))
             clock += item.ms
     if not chapter_starts:
@@ -139,6 +166,35 @@ def schedule(plan: Plan, clip_ms: ClipLength, sample_rate: int) -> Timeline:
     )
 
 
+def _sound_cue(start: int, length: int, sound: Sound, chapter: int) -> Cue:
+    return Cue(start, start + length, "tone" if sound.is_tone else "sound", None, chapter, sound)
+
+
+def _place_sounds(
+    period: Period, start: int, sound_ms: SoundLength
+) -> tuple[list[tuple[int, Sound]], list[ScheduleWarning]]:
+    """Place a period's sounds at their offsets; they may overlap speech but not its end."""
+    end = start + period.ms
+    placed: list[tuple[int, Sound]] = []
+    dropped: list[ScheduleWarning] = []
+    for cue in period.cues:
+        if cue.sound is None:
+            continue
+        length = sound_ms(cue.sound)
+        at = end - cue.offset_ms - length if cue.from_end else start + cue.offset_ms
+        if at < start or at + length > end:
+            dropped.append(
+                ScheduleWarning(
+                    max(at, start),
+                    f"the sound '{cue.sound.label}' does not fit in the {period.kind} "
+                    f"of {period.ms / 1000:g} s and was dropped",
+                )
+            )
+            continue
+        placed.append((at, cue.sound))
+    return placed, dropped
+
+
 def _place_inside(
     period: Period, start: int, clip_ms: ClipLength
 ) -> tuple[list[tuple[int, str]], list[ScheduleWarning]]:
@@ -147,7 +203,8 @@ def _place_inside(
     placed: list[tuple[int, str]] = []
     dropped: list[ScheduleWarning] = []
     free_from = start
-    for cue in sorted(period.cues, key=lambda cue: _nominal_start(cue, start, end, clip_ms)):
+    spoken = [cue for cue in period.cues if cue.sound is None]
+    for cue in sorted(spoken, key=lambda cue: _nominal_start(cue, start, end, clip_ms)):
         chosen = _first_fitting(cue, start, end, free_from, clip_ms)
         if chosen is None:
             where = max(start, _nominal_start(cue, start, end, clip_ms))

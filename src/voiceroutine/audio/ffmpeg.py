@@ -1,9 +1,13 @@
-"""Find the ffmpeg shipped in the imageio-ffmpeg wheel, and a pydub set up to use it."""
+"""Find the ffmpeg shipped in the imageio-ffmpeg wheel, run it on streamed PCM, and set up pydub."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import tempfile
 import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -34,3 +38,43 @@ def audio_segment_class() -> Any:
         from pydub import AudioSegment
     AudioSegment.converter = ffmpeg_exe()
     return AudioSegment
+
+
+@dataclass(frozen=True)
+class FfmpegRun:
+    """How an ffmpeg process ended: its exit code and what it wrote on stderr."""
+
+    code: int
+    stderr: str
+
+    def last_line(self) -> str:
+        lines = self.stderr.strip().splitlines()
+        return lines[-1] if lines else f"exit status {self.code}"
+
+
+def pipe_into_ffmpeg(arguments: Sequence[str], blocks: Iterable[bytes]) -> FfmpegRun:
+    """Run ffmpeg with `arguments`, streaming `blocks` to its standard input.
+
+    The process is killed if the producer of the blocks fails or the build is
+    interrupted, so no ffmpeg is left behind.
+    """
+    command = [ffmpeg_exe(), "-hide_banner", "-nostdin", *arguments]
+    with tempfile.TemporaryFile() as errors:
+        try:
+            process = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=errors)
+        except OSError as error:
+            raise VoiceroutineError(f"cannot run ffmpeg ({command[0]}): {error.strerror}") from None
+        assert process.stdin is not None
+        try:
+            for block in blocks:
+                process.stdin.write(block)
+            process.stdin.close()
+        except BrokenPipeError:
+            pass
+        except BaseException:
+            process.kill()
+            process.wait()
+            raise
+        code = process.wait()
+        errors.seek(0)
+        return FfmpegRun(code, errors.read().decode("utf-8", "replace"))

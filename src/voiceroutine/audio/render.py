@@ -1,12 +1,25 @@
-"""Mix a Timeline into 16-bit PCM, block by block, so memory never grows with the session."""
+"""Mix a Timeline into 16-bit PCM, block by block, so memory never grows with the session.
+
+Speech, tones and sounds are mono and go to every channel; a music bed, when
+there is one, sets the channel count and is mixed in under them. Where
+sources overlap (a tone under a line, a bell over the music), a look-ahead
+limiter keeps the sum under the ceiling the encoder needs.
+"""
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from voiceroutine.audio.dynamics import limiter_gain, limiter_margin
+from voiceroutine.plan import Sound
 from voiceroutine.timeline import Timeline
+
+if TYPE_CHECKING:
+    from voiceroutine.audio.bed import MusicBed
 
 BLOCK_SAMPLES = 1 << 16
 
@@ -16,42 +29,76 @@ def ms_to_samples(ms: int, sample_rate: int) -> int:
     return round(ms * sample_rate / 1000)
 
 
-def render_pcm(
-    timeline: Timeline,
-    clips: Mapping[str, np.ndarray],
-    gain: float,
-    block_samples: int = BLOCK_SAMPLES,
-    progress: Callable[[int, int], None] | None = None,
-) -> Iterator[bytes]:
-    """Yield the session as little-endian 16-bit mono PCM, one block at a time."""
-    rate = timeline.sample_rate
-    total = ms_to_samples(timeline.duration_ms, rate)
-    placed = [
-        (ms_to_samples(cue.start_ms, rate), clips[cue.text])
-        for cue in timeline.cues
-        if cue.text is not None
-    ]
-    placed.sort(key=lambda item: item[0])
-    first_live = 0
-    block = np.zeros(block_samples, dtype=np.float32)
-    for block_start in range(0, total, block_samples):
-        block_end = min(block_start + block_samples, total)
-        mix = block[: block_end - block_start]
-        mix.fill(0.0)
-        while (
-            first_live < len(placed)
-            and placed[first_live][0] + len(placed[first_live][1]) <= block_start
-        ):
-            first_live += 1
-        for start, samples in placed[first_live:]:
-            if start >= block_end:
-                break
-            lo = max(start, block_start)
-            hi = min(start + len(samples), block_end)
-            if hi > lo:
-                mix[lo - block_start : hi - block_start] += samples[lo - start : hi - start]
-        mix *= gain
-        np.clip(mix, -1.0, 1.0, out=mix)
-        yield (mix * 32767.0).round().astype("<i2").tobytes()
-        if progress:
-            progress(block_end, total)
+class SessionMix:
+    """The session's sources placed at exact samples, rendered on demand in blocks."""
+
+    def __init__(
+        self,
+        timeline: Timeline,
+        speech: Mapping[str, np.ndarray],
+        sounds: Mapping[Sound, np.ndarray],
+        bed: MusicBed | None = None,
+        block_samples: int = BLOCK_SAMPLES,
+    ) -> None:
+        self.sample_rate = timeline.sample_rate
+        self.total_samples = ms_to_samples(timeline.duration_ms, self.sample_rate)
+        self.channels = bed.channels if bed is not None else 1
+        self.bed = bed
+        self.block_samples = block_samples
+        placed = []
+        for cue in timeline.cues:
+            samples = speech[cue.text] if cue.text is not None else sounds[cue.sound]
+            placed.append((ms_to_samples(cue.start_ms, self.sample_rate), samples))
+        placed.sort(key=lambda item: item[0])
+        self._starts = [start for start, _ in placed]
+        self._sources = [samples for _, samples in placed]
+        self._longest = max((len(samples) for samples in self._sources), default=0)
+        self.peak = 0.0
+        """The largest sample magnitude rendered so far, before gain, limiting and clipping."""
+
+    def pcm_blocks(
+        self,
+        gain: float = 1.0,
+        progress: Callable[[int, int], None] | None = None,
+        ceiling: float | None = None,
+    ) -> Iterator[bytes]:
+        """Yield the session as little-endian 16-bit PCM (interleaved channels).
+
+        With a `ceiling` (after gain, as a sample magnitude), peaks above it are limited.
+        """
+        margin = limiter_margin(self.sample_rate) if ceiling is not None else 0
+        for start in range(0, self.total_samples, self.block_samples):
+            end = min(start + self.block_samples, self.total_samples)
+            wide = self.render(start - margin, end + margin)
+            mix = wide[margin : margin + end - start]
+            self.peak = max(self.peak, float(np.max(np.abs(mix), initial=0.0)))
+            mix = mix * np.float32(gain)
+            if ceiling is not None:
+                peaks = np.max(np.abs(wide), axis=1) * gain
+                limit = limiter_gain(peaks, ceiling, self.sample_rate)
+                if limit is not None:
+                    mix *= limit[margin : margin + end - start, np.newaxis]
+            np.clip(mix, -1.0, 1.0, out=mix)
+            yield (mix * 32767.0).round().astype("<i2").tobytes()
+            if progress:
+                progress(end, self.total_samples)
+
+    def render(self, lo: int, hi: int) -> np.ndarray:
+        """Samples [lo, hi) of the mix at unit gain, float32 of shape (hi - lo, channels).
+
+        Samples outside the session are silence, so blocks can be rendered with margins.
+        """
+        voice = np.zeros(hi - lo, dtype=np.float32)
+        first = bisect.bisect_left(self._starts, lo - self._longest)
+        last = bisect.bisect_left(self._starts, hi)
+        for start, samples in zip(self._starts[first:last], self._sources[first:last], strict=True):
+            a = max(start, lo)
+            b = min(start + len(samples), hi)
+            if b > a:
+                voice[a - lo : b - lo] += samples[a - start : b - start]
+        mix = voice[:, np.newaxis].repeat(self.channels, axis=1)
+        if self.bed is not None:
+            a, b = max(lo, 0), min(hi, self.total_samples)
+            if b > a:
+                mix[a - lo : b - lo] += self.bed.block(a, b - a)
+        return mix
