@@ -35,7 +35,8 @@ def test_help_check_and_plan_do_not_load_audio_libraries() -> None:
         "import sys\n"
         "from voiceroutine import cli, api\n"
         "api.check(__import__('pathlib').Path(sys.argv[1]))\n"
-        "heavy = {'numpy', 'pydub', 'pyttsx3', 'soxr', 'imageio_ffmpeg'} & set(sys.modules)\n"
+        "heavy = {'numpy', 'pydub', 'pyttsx3', 'soxr', 'imageio_ffmpeg', 'mutagen'}\n"
+        "heavy &= set(sys.modules)\n"
         "print(sorted(heavy))\n"
     )
     result = subprocess.run(

@@ -60,18 +60,27 @@ class BuildOptions:
     loudness: float | None = None
     bitrate: int | None = None
     sample_rate: int | None = None
+    force: bool = False
+    """Build even when the output is up to date."""
 
 
 @dataclass(frozen=True)
 class BuildResult:
+    """What a build wrote; `timeline` is None when the output was already up to date."""
+
     audio: Path
     timeline_file: Path
     subtitles: Path
-    timeline: Timeline
+    timeline: Timeline | None
     synthesized: int
     reused: int
     loudness: LoudnessPlan | None = None
     chapters_file: Path | None = None
+    build_id: str = ""
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.timeline is None
 
 
 @dataclass(frozen=True)
@@ -206,15 +215,52 @@ def build(
     progress: Progress | None = None,
 ) -> BuildResult:
     """Build the session audio for the routine at `path`, with its timeline and subtitles."""
+    from voiceroutine.audio.tags import read_build_id
+    from voiceroutine.export import session_files
     from voiceroutine.tts.registry import create_engine
 
     options = options or BuildOptions()
     compiled = compile_file(path, options.voice)
     with _in_file(path):
         choices = audio_choices(options, compiled.routine)
-        return _build(
-            compiled, options, choices, engine or create_engine(compiled.engine_name), progress
-        )
+        engine = engine or create_engine(compiled.engine_name)
+        fingerprint = build_fingerprint(compiled, choices, engine)
+        files = session_files(options.out_dir, path.stem, choices.audio_format.extension)
+        if (
+            not options.force
+            and all(file.exists() for file in files.all())
+            and read_build_id(files.audio) == fingerprint
+        ):
+            return BuildResult(
+                files.audio, files.timeline, files.subtitles, None, 0, 0,
+                chapters_file=files.chapters, build_id=fingerprint,
+            )  # fmt: skip
+        return _build(compiled, options, choices, engine, progress, fingerprint)
+
+
+def build_fingerprint(compiled: Compiled, choices: AudioChoices, engine: Engine) -> str:
+    """The build id of `compiled` with these settings (see fingerprint.py)."""
+    from voiceroutine.fingerprint import build_id
+
+    routine = compiled.routine
+    files = [Path(s.name) for s in compiled.plan.sounds() if Path(s.name).is_absolute()]
+    if routine.cover:
+        files.append(Path(routine.cover))
+    if routine.audio.music and Path(routine.audio.music).is_absolute():
+        files.append(Path(routine.audio.music))
+    settings = {
+        "format": choices.audio_format.name,
+        "sample_rate": choices.sample_rate,
+        "bitrate": choices.bitrate,
+        "loudness": choices.loudness,
+    }
+    return build_id(
+        compiled.source.read_bytes(),
+        compiled.plan,
+        engine.identity(compiled.voice),
+        settings,
+        files,
+    )
 
 
 def _build(
@@ -223,6 +269,7 @@ def _build(
     choices: AudioChoices,
     engine: Engine,
     progress: Progress | None,
+    fingerprint: str,
 ) -> BuildResult:
     from voiceroutine.audio.encode import encode
     from voiceroutine.audio.loudness import TRUE_PEAK_LIMIT_DBTP
@@ -246,7 +293,7 @@ def _build(
         choices.audio_format.peak_headroom_db, report("Measuring"),
     )  # fmt: skip
     mix = mastered.mix
-    tags = session_tags(compiled)
+    tags = replace(session_tags(compiled), build_id=fingerprint)
     loudness = mastered.loudness
 
     def write_audio(destination: Path) -> None:
@@ -271,7 +318,7 @@ def _build(
     write_session(files, timeline, write_audio)
     return BuildResult(
         files.audio, files.timeline, files.subtitles, timeline, speech.synthesized,
-        speech.reused, loudness, files.chapters,
+        speech.reused, loudness, files.chapters, fingerprint,
     )  # fmt: skip
 
 

@@ -132,6 +132,9 @@ def build(
     sample_rate: Annotated[
         int | None, typer.Option("--sample-rate", help="Sample rate in Hz (default 44100).")
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Build even if the output is up to date.")
+    ] = False,
 ) -> None:
     """Build DIR/<stem>.mp3 with <stem>.json, <stem>.vtt and <stem>.chapters.json beside it."""
     state = _state(ctx)
@@ -142,6 +145,7 @@ def build(
         loudness=loudness,
         bitrate=bitrate,
         sample_rate=sample_rate,
+        force=force,
     )
     failed = 0
     for path in files:
@@ -152,6 +156,11 @@ def build(
             if stop.exit_code != 1:
                 raise
             failed += 1
+            continue
+        if result.timeline is None:
+            state.out.print(
+                f"[green]up to date[/] {escape(str(result.audio))} (--force rebuilds it)"
+            )
             continue
         _print_warnings(state, path, result.timeline)
         size = result.audio.stat().st_size
