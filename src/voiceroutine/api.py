@@ -62,6 +62,8 @@ class BuildOptions:
     sample_rate: int | None = None
     force: bool = False
     """Build even when the output is up to date."""
+    jobs: int = 1
+    """Worker processes for speaking new lines (used when the engine is built by name)."""
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,8 @@ def spoken_timeline(
     cache_dir: Path | None = None,
     progress: Progress | None = None,
     sample_rate: int = SAMPLE_RATE,
+    jobs: int = 1,
+    engine_name: str | None = None,
 ) -> tuple[Timeline, SpeechClips, dict[Sound, np.ndarray]]:
     """Synthesize every line (through the cache) and schedule with the real clip lengths."""
     from voiceroutine.audio.sources import render_sounds
@@ -168,7 +172,10 @@ def spoken_timeline(
     from voiceroutine.tts.speak import speak_all
 
     cache = ClipCache(cache_dir or default_cache_dir())
-    speech = speak_all(compiled.plan.texts(), engine, compiled.voice, cache, sample_rate, progress)
+    speech = speak_all(
+        compiled.plan.texts(), engine, compiled.voice, cache, sample_rate, progress,
+        jobs, engine_name,
+    )  # fmt: skip
     sounds = render_sounds(compiled.plan.sounds(), sample_rate)
     timeline = schedule(
         compiled.plan,
@@ -223,6 +230,7 @@ def build(
     compiled = compile_file(path, options.voice)
     with _in_file(path):
         choices = audio_choices(options, compiled.routine)
+        by_name = compiled.engine_name if engine is None else None
         engine = engine or create_engine(compiled.engine_name)
         fingerprint = build_fingerprint(compiled, choices, engine)
         files = session_files(options.out_dir, path.stem, choices.audio_format.extension)
@@ -235,7 +243,7 @@ def build(
                 files.audio, files.timeline, files.subtitles, None, 0, 0,
                 chapters_file=files.chapters, build_id=fingerprint,
             )  # fmt: skip
-        return _build(compiled, options, choices, engine, progress, fingerprint)
+        return _build(compiled, options, choices, engine, progress, fingerprint, by_name)
 
 
 def build_fingerprint(compiled: Compiled, choices: AudioChoices, engine: Engine) -> str:
@@ -270,6 +278,7 @@ def _build(
     engine: Engine,
     progress: Progress | None,
     fingerprint: str,
+    engine_name: str | None = None,
 ) -> BuildResult:
     from voiceroutine.audio.encode import encode
     from voiceroutine.audio.loudness import TRUE_PEAK_LIMIT_DBTP
@@ -282,7 +291,9 @@ def _build(
     path = compiled.source
     routine = compiled.routine
     rate = choices.sample_rate
-    timeline, speech, sounds = spoken_timeline(compiled, engine, options.cache_dir, progress, rate)
+    timeline, speech, sounds = spoken_timeline(
+        compiled, engine, options.cache_dir, progress, rate, options.jobs, engine_name
+    )
     bed = music_bed(routine.audio.music, timeline, routine.audio.music_level, routine.audio.duck)
 
     def report(stage: str) -> Callable[[int, int], None]:

@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -17,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from voiceroutine import __version__, api
+from voiceroutine.batch import Outcome, build_all, default_jobs
 from voiceroutine.durations import format_duration
 from voiceroutine.errors import VoiceroutineError
 from voiceroutine.timeline import Cue, Timeline
@@ -135,6 +137,10 @@ def build(
     force: Annotated[
         bool, typer.Option("--force", help="Build even if the output is up to date.")
     ] = False,
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", "-j", min=1, help="Worker processes (default: one per core)."),
+    ] = None,
 ) -> None:
     """Build DIR/<stem>.mp3 with <stem>.json, <stem>.vtt and <stem>.chapters.json beside it."""
     state = _state(ctx)
@@ -147,30 +153,51 @@ def build(
         sample_rate=sample_rate,
         force=force,
     )
+    if len(files) > 1:
+        _build_batch(ctx, files, options, jobs or default_jobs())
+        return
+    with _progress(state) as progress:
+        single = replace(options, jobs=jobs or default_jobs())
+        result = _run(ctx, lambda: api.build(files[0], single, progress=progress))
+    _report_build(state, files[0], result)
+
+
+def _build_batch(
+    ctx: typer.Context, files: list[Path], options: api.BuildOptions, jobs: int
+) -> None:
+    """Build several routines in parallel, with one progress bar over them all."""
+    state = _state(ctx)
     failed = 0
-    for path in files:
-        try:
-            with _progress(state) as progress:
-                result = _run(ctx, lambda path=path: api.build(path, options, progress=progress))
-        except typer.Exit as stop:
-            if stop.exit_code != 1:
-                raise
-            failed += 1
-            continue
-        if result.timeline is None:
-            state.out.print(
-                f"[green]up to date[/] {escape(str(result.audio))} (--force rebuilds it)"
-            )
-            continue
-        _print_warnings(state, path, result.timeline)
-        size = result.audio.stat().st_size
-        state.out.print(
-            f"[green]built[/] {escape(str(result.audio))}  "
-            f"{format_duration(result.timeline.duration_ms)}  {size / 1e6:.1f} MB  "
-            f"({_count(result.synthesized, 'line')} synthesized, {result.reused} from cache)"
-        )
+    with _progress(state) as progress:
+        progress("Routines", 0, len(files))
+        done = 0
+
+        def report(outcome: Outcome) -> None:
+            nonlocal done, failed
+            done += 1
+            progress("Routines", done, len(files))
+            if outcome.result is not None:
+                _report_build(state, outcome.path, outcome.result)
+            else:
+                failed += 1
+                state.err.print(f"[bold red]error:[/] {escape(outcome.error or '')}")
+
+        _run(ctx, lambda: build_all(files, options, jobs, report))
     if failed:
         raise typer.Exit(1)
+
+
+def _report_build(state: _State, path: Path, result: api.BuildResult) -> None:
+    if result.timeline is None:
+        state.out.print(f"[green]up to date[/] {escape(str(result.audio))} (--force rebuilds it)")
+        return
+    _print_warnings(state, path, result.timeline)
+    size = result.audio.stat().st_size
+    state.out.print(
+        f"[green]built[/] {escape(str(result.audio))}  "
+        f"{format_duration(result.timeline.duration_ms)}  {size / 1e6:.1f} MB  "
+        f"({_count(result.synthesized, 'line')} synthesized, {result.reused} from cache)"
+    )
 
 
 @app.command()

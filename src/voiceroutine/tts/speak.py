@@ -1,19 +1,27 @@
-"""The speak stage: every distinct line becomes one trimmed clip, synthesized once and cached."""
+"""The speak stage: every distinct line becomes one trimmed clip, synthesized once and cached.
+
+Lines missing from the cache can be synthesized by several worker processes,
+each with its own engine built from the engine's name.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import functools
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
 from voiceroutine.audio.clip import resample, trim_silence
 from voiceroutine.errors import VoiceroutineError
-from voiceroutine.tts.base import Engine, VoiceSettings
+from voiceroutine.tts.base import Engine, RawClip, VoiceSettings
 from voiceroutine.tts.cache import CACHE_DIR_ENV, ClipCache
 
 Progress = Callable[[str, int, int], None]
 """Called as progress(stage, done, total) while work goes on."""
+MIN_LINES_PER_WORKER = 8
+"""Starting a worker and its engine costs about as much as speaking a few lines."""
 
 
 @dataclass(frozen=True)
@@ -36,26 +44,60 @@ def speak_all(
     cache: ClipCache,
     sample_rate: int,
     progress: Progress | None = None,
+    workers: int = 1,
+    engine_name: str | None = None,
 ) -> SpeechClips:
-    """Clips for every text, from the cache where possible, else from the engine."""
+    """Clips for every text, from the cache where possible, else from the engine.
+
+    With `workers` above 1 and an `engine_name` to build engines from, missing
+    lines are spoken in that many processes.
+    """
     identity = engine.identity(voice)
-    clips: dict[str, np.ndarray] = {}
-    synthesized = 0
     distinct = list(dict.fromkeys(texts))
-    for done, text in enumerate(distinct, start=1):
-        key = cache.key(identity, text)
-        raw = cache.get(key)
-        if raw is None:
-            raw = trim_silence(engine.synthesize(text, voice), text)
-            try:
-                cache.put(key, raw)
-            except OSError as error:
-                raise VoiceroutineError(
-                    f"cannot write to the clip cache {cache.folder}: {error.strerror or error}"
-                    f" (set {CACHE_DIR_ENV} to another folder)"
-                ) from None
-            synthesized += 1
-        clips[text] = resample(raw, sample_rate)
+    keys = {text: cache.key(identity, text) for text in distinct}
+    raw = {text: clip for text in distinct if (clip := cache.get(keys[text])) is not None}
+    missing = [text for text in distinct if text not in raw]
+    done = len(raw)
+    for text, clip in _synthesize(missing, engine, voice, workers, engine_name):
+        raw[text] = clip
+        _store(cache, keys[text], clip)
+        done += 1
         if progress:
             progress("Speaking", done, len(distinct))
-    return SpeechClips(clips, sample_rate, synthesized, len(distinct) - synthesized)
+    clips = {text: resample(raw[text], sample_rate) for text in distinct}
+    return SpeechClips(clips, sample_rate, len(missing), len(distinct) - len(missing))
+
+
+def _synthesize(
+    texts: list[str], engine: Engine, voice: VoiceSettings, workers: int, engine_name: str | None
+) -> Iterator[tuple[str, RawClip]]:
+    workers = min(workers, len(texts) // MIN_LINES_PER_WORKER)
+    if workers <= 1 or engine_name is None:
+        for text in texts:
+            yield text, trim_silence(engine.synthesize(text, voice), text)
+        return
+    with ProcessPoolExecutor(workers) as pool:
+        spoken = pool.map(_speak_in_worker, [engine_name] * len(texts), texts, [voice] * len(texts))
+        yield from zip(texts, spoken, strict=True)
+
+
+def _store(cache: ClipCache, key: str, clip: RawClip) -> None:
+    try:
+        cache.put(key, clip)
+    except OSError as error:
+        raise VoiceroutineError(
+            f"cannot write to the clip cache {cache.folder}: {error.strerror or error}"
+            f" (set {CACHE_DIR_ENV} to another folder)"
+        ) from None
+
+
+@functools.cache
+def _worker_engine(engine_name: str) -> Engine:
+    """The engine of a synthesis worker process, built once on its first line."""
+    from voiceroutine.tts.registry import create_engine
+
+    return create_engine(engine_name)
+
+
+def _speak_in_worker(engine_name: str, text: str, voice: VoiceSettings) -> RawClip:
+    return trim_silence(_worker_engine(engine_name).synthesize(text, voice), text)

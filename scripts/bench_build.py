@@ -1,0 +1,190 @@
+"""Benchmark builds against the encoder alone and a naive pydub build, side by side, as ratios.
+
+Usage: python scripts/bench_build.py [--minutes 5 30 180] [--skip-naive-above 30]
+
+For each length it generates a routine, then measures in this one run:
+  cold build (empty cache) / bare ffmpeg encode of PCM of the same length;
+  warm rebuild after changing one line / the same encode;
+  up-to-date check / cold build;
+  naive pydub build (clips and silences joined with +, then export) / our build;
+  peak memory of each build (the Python process; ffmpeg's own is listed beside);
+and, once, 8 routines built together (-j 2) / one after another (-j 1).
+Every build runs in its own process, as a user runs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from voiceroutine.audio.ffmpeg import ffmpeg_exe
+
+RATE = 44_100
+BLOCK_MINUTES = 5
+
+
+def routine_text(minutes: int, marker: str = "Find a quiet spot.") -> str:
+    """A routine of about `minutes` minutes: a five-minute block repeated."""
+    rounds = max(1, round(minutes / BLOCK_MINUTES))
+    return f"""\
+title: Benchmark {minutes}
+steps:
+  - say: {marker}
+  - repeat: {rounds}
+    steps:
+      - exercise: knee-to-chest
+        reps: 2
+        hold: 20s
+      - exercise: bridge
+        reps: 4
+        hold: 8s
+      - exercise: cat-cow
+        reps: 6
+      - breathe: box
+        cycles: 3
+      - rest: 20s
+"""
+
+
+def timed_cli(*arguments: str, env: dict[str, str]) -> tuple[float, dict[str, float]]:
+    """Run `voiceroutine ARGS` in a child process: wall time and its peak memory (MB)."""
+    probe = (
+        "import resource, sys, json\n"
+        "from voiceroutine.cli import app\n"
+        "try:\n"
+        "    app(sys.argv[1:], standalone_mode=False)\n"
+        "finally:\n"
+        "    me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+        "    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
+        "    print(json.dumps({'python_mb': me, 'child_mb': kids}), file=sys.stderr)\n"
+    )
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", probe, *arguments], env=env, capture_output=True, text=True
+    )
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"build failed: {done.stderr}")
+    memory = json.loads(done.stderr.strip().splitlines()[-1])
+    return seconds, memory
+
+
+def bare_encode_seconds(milliseconds: int, folder: Path) -> float:
+    """ffmpeg alone encoding PCM of that length, with the build's MP3 settings."""
+    pcm = folder / "bare.raw"
+    samples = milliseconds * RATE // 1000
+    rng = np.random.default_rng(0)
+    with open(pcm, "wb") as file:
+        for start in range(0, samples, 1 << 20):
+            count = min(1 << 20, samples - start)
+            block = (rng.standard_normal(count) * 2000).astype("<i2")
+            block[: count // 2] = 0  # half silence, half sound, like a session
+            file.write(block.tobytes())
+    started = time.perf_counter()
+    subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", "-f", "s16le",
+         "-ar", str(RATE), "-ac", "1", "-i", str(pcm), "-c:a", "libmp3lame", "-b:a", "64k",
+         "-f", "mp3", str(folder / "bare.mp3")],
+        check=True,
+    )  # fmt: skip
+    seconds = time.perf_counter() - started
+    pcm.unlink()
+    return seconds
+
+
+def naive_seconds(timeline_file: Path, routine: Path, cache: Path, folder: Path) -> float:
+    """The obvious way: every clip and silence joined with pydub's +, then exported."""
+    os.environ["VOICEROUTINE_CACHE_DIR"] = str(cache)
+    from voiceroutine import api
+    from voiceroutine.audio.ffmpeg import audio_segment_class
+    from voiceroutine.tts.registry import create_engine
+
+    AudioSegment = audio_segment_class()
+    timeline = json.loads(timeline_file.read_text(encoding="utf-8"))
+    compiled = api.compile_file(routine)
+    _, speech, _ = api.spoken_timeline(compiled, create_engine("pyttsx3"), cache)
+    started = time.perf_counter()
+    session = AudioSegment.silent(duration=0, frame_rate=RATE)
+    clock = 0
+    for cue in timeline["cues"]:
+        if cue["kind"] != "speech":
+            continue
+        session += AudioSegment.silent(duration=cue["start_ms"] - clock, frame_rate=RATE)
+        pcm = (np.clip(speech.clips[cue["text"]], -1, 1) * 32767).astype("<i2").tobytes()
+        session += AudioSegment(pcm, sample_width=2, frame_rate=RATE, channels=1)
+        clock = cue["start_ms"] + len(pcm) // 2 * 1000 // RATE
+    session += AudioSegment.silent(duration=timeline["duration_ms"] - clock, frame_rate=RATE)
+    session.export(str(folder / "naive.mp3"), format="mp3", bitrate="64k")
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=int, nargs="+", default=[5, 30, 180])
+    parser.add_argument("--skip-naive-above", type=int, default=30)
+    args = parser.parse_args()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, "
+          f"Python {platform.python_version()}, {platform.platform()}")  # fmt: skip
+    peaks: dict[int, float] = {}
+    with tempfile.TemporaryDirectory(prefix="voiceroutine-bench-") as temporary:
+        root = Path(temporary)
+        for minutes in args.minutes:
+            folder = root / f"m{minutes}"
+            folder.mkdir()
+            cache = folder / "cache"
+            env = {**os.environ, "VOICEROUTINE_CACHE_DIR": str(cache)}
+            routine = folder / f"bench{minutes}.yaml"
+            routine.write_text(routine_text(minutes), encoding="utf-8")
+            out = folder / "out"
+            cold, memory = timed_cli("build", str(routine), "-o", str(out), env=env)
+            peaks[minutes] = memory["python_mb"]
+            timeline_file = out / f"bench{minutes}.json"
+            duration_ms = json.loads(timeline_file.read_text(encoding="utf-8"))["duration_ms"]
+            bare = bare_encode_seconds(duration_ms, folder)
+            check, _ = timed_cli("build", str(routine), "-o", str(out), env=env)
+            routine.write_text(routine_text(minutes, "Find a calm spot."), encoding="utf-8")
+            warm, _ = timed_cli("build", str(routine), "-o", str(out), env=env)
+            print(f"\n{minutes}-minute routine ({duration_ms / 60_000:.1f} min of audio)")
+            print(f"  bare ffmpeg encode          {bare:7.2f} s")
+            print(f"  cold build                  {cold:7.2f} s   {cold / bare:5.2f} x encode")
+            print(f"  warm rebuild (1 line)       {warm:7.2f} s   {warm / bare:5.2f} x encode")
+            print(f"  up-to-date check            {check:7.2f} s   {check / cold:5.3f} x cold")
+            print(f"  peak memory                 {memory['python_mb']:7.0f} MB  "
+                  f"(ffmpeg {memory['child_mb']:.0f} MB)")  # fmt: skip
+            if minutes <= args.skip_naive_above:
+                naive = naive_seconds(timeline_file, routine, cache, folder)
+                ours, _ = timed_cli("build", str(routine), "-o", str(out), "--force", env=env)
+                print(f"  naive pydub build           {naive:7.2f} s   {naive / ours:5.2f} x ours "
+                      f"({ours:.2f} s, warm cache)")  # fmt: skip
+        if 30 in peaks and 180 in peaks:
+            print(f"\npeak memory 180 min / 30 min: {peaks[180] / peaks[30]:.2f} "
+                  f"({peaks[180]:.0f} MB / {peaks[30]:.0f} MB)")  # fmt: skip
+        batch_folder = root / "batch"
+        batch_folder.mkdir()
+        env = {**os.environ, "VOICEROUTINE_CACHE_DIR": str(batch_folder / "cache")}
+        routines = []
+        for index in range(8):
+            path = batch_folder / f"r{index}.yaml"
+            path.write_text(routine_text(5, f"Routine number {index + 1}."), encoding="utf-8")
+            routines.append(str(path))
+        timed_cli("build", *routines, "-o", str(batch_folder / "warmup"), "-j", "2", env=env)
+        serial, _ = timed_cli("build", *routines, "-o", str(batch_folder / "a"), "-j", "1", env=env)
+        together, _ = timed_cli("build", *routines, "-o", str(batch_folder / "b"), "-j", "2",
+                                env=env)  # fmt: skip
+        print(
+            f"\n8 five-minute routines: one after another {serial:.2f} s, "
+            f"together (-j 2) {together:.2f} s: {serial / together:.2f} x faster"
+        )
+
+
+if __name__ == "__main__":
+    main()

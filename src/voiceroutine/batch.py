@@ -1,0 +1,75 @@
+"""Build several routines at once, one worker process per core, and report each as it ends.
+
+Each worker builds whole routines with its own engine: eSpeak keeps global
+state and Python holds the GIL, so processes, not threads, share the cores.
+The clip cache is safe to share: its entries are written atomically.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+from voiceroutine.api import BuildOptions, BuildResult, build
+from voiceroutine.errors import VoiceroutineError
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one routine's build ended: its result, or the error to show."""
+
+    path: Path
+    result: BuildResult | None
+    error: str | None
+
+
+def default_jobs() -> int:
+    """One worker per core this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def build_all(
+    paths: Sequence[Path],
+    options: BuildOptions,
+    jobs: int,
+    on_done: Callable[[Outcome], None] | None = None,
+) -> list[Outcome]:
+    """Build every routine; outcomes come back in the order of `paths`."""
+    outcomes = dict(_outcomes(paths, options, jobs, on_done))
+    return [outcomes[path] for path in paths]
+
+
+def _outcomes(
+    paths: Sequence[Path],
+    options: BuildOptions,
+    jobs: int,
+    on_done: Callable[[Outcome], None] | None,
+) -> Iterator[tuple[Path, Outcome]]:
+    if jobs <= 1 or len(paths) <= 1:
+        for path in paths:
+            outcome = build_one(path, options)
+            if on_done:
+                on_done(outcome)
+            yield path, outcome
+        return
+    with ProcessPoolExecutor(max_workers=min(jobs, len(paths))) as pool:
+        futures = {pool.submit(build_one, path, options): path for path in paths}
+        for future in as_completed(futures):
+            outcome = future.result()
+            if on_done:
+                on_done(outcome)
+            yield futures[future], outcome
+
+
+def build_one(path: Path, options: BuildOptions) -> Outcome:
+    """Build one routine in this process, turning its error into a message."""
+    try:
+        return Outcome(path, build(path, options), None)
+    except VoiceroutineError as error:
+        return Outcome(path, None, str(error))
