@@ -13,7 +13,13 @@ from voiceroutine.audio.dynamics import (
     limit_peaks,
     oversampled_peaks,
 )
-from voiceroutine.audio.loudness import TRUE_PEAK_LIMIT_DBTP, measure_integrated, plan_gain
+from voiceroutine.audio.encode import FORMATS, encode
+from voiceroutine.audio.loudness import (
+    TRUE_PEAK_LIMIT_DBTP,
+    corrected,
+    plan_gain,
+    predict_integrated,
+)
 
 RATE = 44_100
 
@@ -54,12 +60,32 @@ def test_the_limiter_gain_moves_smoothly_and_only_around_peaks() -> None:
     assert np.allclose(untouched, 1.0)
 
 
-def test_the_meter_reads_a_sine_as_bs1770_says() -> None:
+def test_the_encoder_measures_a_sine_as_bs1770_says(tmp_path) -> None:
     # A 997 Hz sine at full scale reads -3.01 LUFS; at -20 dBFS, -23.01 LUFS.
     t = np.arange(RATE * 5) / RATE
     sine = 0.1 * np.sin(2 * np.pi * 997 * t)
     pcm = (sine * 32767).round().astype("<i2").tobytes()
-    assert measure_integrated([pcm], RATE, 1) == pytest.approx(-23.0, abs=0.1)
+    measured = encode([pcm], tmp_path / "sine.wav", FORMATS["wav"], RATE, 1)
+    assert measured == pytest.approx(-23.0, abs=0.1)
+
+
+def test_the_prediction_gates_silence_out_as_bs1770_does() -> None:
+    frames = np.full(100, 0.01)  # 10 s at a steady level
+    steady = predict_integrated(frames)
+    with_silence = predict_integrated(np.concatenate([frames, np.zeros(300)]))
+    # Only the three blocks that straddle the edge count a little silence.
+    assert with_silence == pytest.approx(steady, abs=0.1)  # absolute gate
+    with_whisper = predict_integrated(np.concatenate([frames, np.full(100, 1e-5)]))
+    assert with_whisper == pytest.approx(steady, abs=0.1)  # relative gate
+
+
+def test_a_missed_target_is_corrected_within_what_the_peaks_allow() -> None:
+    plan = plan_gain(-26.0, 0.1, -16.0, 2.0)
+    assert corrected(plan, -16.3) is None
+    louder = corrected(plan, -17.0)
+    assert louder is not None and louder.gain_db == pytest.approx(plan.gain_db + 1.0)
+    capped = plan_gain(-26.0, 0.5, -16.0, 2.0)
+    assert corrected(capped, -19.0) is None
 
 
 def test_the_gain_reaches_the_target_unless_peaks_would_pass_the_limit() -> None:

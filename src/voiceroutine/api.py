@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     from voiceroutine.tts.speak import SpeechClips
 
 SAMPLE_RATE = 44_100
-PEAK_RETRIES = 2
+ENCODE_ATTEMPTS = 3
+"""Encodes allowed to bring peaks under the limit and loudness to its target."""
 PEAK_RETRY_MARGIN_DB = 0.2
 DEFAULT_OUT_DIR = Path("output")
 
@@ -281,7 +282,7 @@ def _build(
     engine_name: str | None = None,
 ) -> BuildResult:
     from voiceroutine.audio.encode import encode
-    from voiceroutine.audio.loudness import TRUE_PEAK_LIMIT_DBTP
+    from voiceroutine.audio.loudness import TRUE_PEAK_LIMIT_DBTP, corrected
     from voiceroutine.audio.master import master
     from voiceroutine.audio.sources import music_bed
     from voiceroutine.audio.tags import write_tags
@@ -300,29 +301,32 @@ def _build(
         return lambda done, total: progress(stage, done, total) if progress else None
 
     mastered = master(
-        timeline, speech.clips, sounds, bed, choices.loudness,
-        choices.audio_format.peak_headroom_db, report("Measuring"),
-    )  # fmt: skip
+        timeline, speech.clips, sounds, bed, choices.loudness, choices.audio_format.peak_headroom_db
+    )
     mix = mastered.mix
     tags = replace(session_tags(compiled), build_id=fingerprint)
     loudness = mastered.loudness
 
     def write_audio(destination: Path) -> None:
         nonlocal loudness
-        for attempt in range(1, PEAK_RETRIES + 2):
+        for _ in range(ENCODE_ATTEMPTS):
             gain = 10 ** (loudness.gain_db / 20)
             blocks = mix.pcm_blocks(gain, report("Encoding"), ceiling=mastered.ceiling)
-            encode(
+            measured = encode(
                 blocks, destination, choices.audio_format, rate, mix.channels,
                 choices.bitrate, timeline.chapters, files.audio.name,
             )  # fmt: skip
             peak = true_peak_dbtp(destination, mix.channels, rate)
+            loudness = replace(loudness, measured_lufs=measured, true_peak_dbtp=peak)
             over = peak - TRUE_PEAK_LIMIT_DBTP
-            if over <= 0 or attempt > PEAK_RETRIES:
+            if over > 0:  # the encoder pushed a peak past the limit: a little quieter
+                quieter = loudness.gain_db - over - PEAK_RETRY_MARGIN_DB
+                loudness = replace(loudness, gain_db=quieter, max_gain_db=quieter)
+                continue
+            better = corrected(loudness, measured)
+            if better is None:
                 break
-            # The encoder pushed a peak past the limit: encode again a little quieter.
-            loudness = replace(loudness, gain_db=loudness.gain_db - over - PEAK_RETRY_MARGIN_DB)
-        loudness = replace(loudness, true_peak_dbtp=peak)
+            loudness = better
         write_tags(destination, choices.audio_format.name, tags, chapter_marks(timeline))
 
     files = session_files(options.out_dir, path.stem, choices.audio_format.extension)

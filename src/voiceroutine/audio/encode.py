@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voiceroutine.audio.ffmpeg import pipe_into_ffmpeg
-from voiceroutine.audio.loudness import LOSSLESS_HEADROOM_DB
+from voiceroutine.audio.loudness import LOSSLESS_HEADROOM_DB, integrated_from_report
 from voiceroutine.errors import VoiceroutineError
 from voiceroutine.timeline import ChapterSpan
 
@@ -79,35 +79,43 @@ def encode(
     bitrate_kbps: int | None = None,
     chapters: Sequence[ChapterSpan] = (),
     name: str | None = None,
-) -> None:
-    """Encode 16-bit PCM blocks into `destination`; raise VoiceroutineError on failure.
+) -> float:
+    """Encode 16-bit PCM blocks into `destination` and return their integrated loudness.
 
-    `name` is how the file is called in messages (the destination may be a temporary file).
+    The same ffmpeg process measures what it encodes with its EBU R128 meter
+    (ITU-R BS.1770), so the loudness costs no second pass. Raises
+    VoiceroutineError on failure; `name` is how the file is called in
+    messages (the destination may be a temporary file).
     """
-    arguments = [
-        "-loglevel", "error", "-y",
-        "-f", "s16le", "-ar", str(sample_rate), "-ac", str(channels), "-i", "pipe:0",
-    ]  # fmt: skip
+    inputs = ["-f", "s16le", "-ar", str(sample_rate), "-ac", str(channels), "-i", "pipe:0"]
     with tempfile.TemporaryDirectory(prefix="voiceroutine-") as folder:
+        outputs = ["-map", "[out]"]
         if audio_format.chapters_by_ffmpeg and chapters:
             metadata = Path(folder) / "chapters.txt"
             metadata.write_text(ffmetadata(chapters), encoding="utf-8")
             # Chapters with their titles come from the file; tags.py writes the rest.
-            arguments += ["-i", str(metadata), "-map", "0:a", "-map_chapters", "1",
-                          "-map_metadata", "1"]  # fmt: skip
+            inputs += ["-i", str(metadata)]
+            outputs += ["-map_chapters", "1", "-map_metadata", "1"]
         else:
-            arguments += ["-map_metadata", "-1"]
+            outputs += ["-map_metadata", "-1"]
+        arguments = [
+            "-loglevel", "info", "-nostats", "-y", *inputs,
+            "-filter_complex", "[0:a]asplit=2[out][meter];[meter]ebur128=framelog=quiet[measured]",
+            *outputs,
+        ]  # fmt: skip
         arguments += ["-c:a", audio_format.codec]
         bitrate = audio_format.bitrate(bitrate_kbps, channels)
         if bitrate is not None:
             arguments += ["-b:a", f"{bitrate}k"]
         arguments += [*audio_format.options, "-f", audio_format.muxer, str(destination)]
+        arguments += ["-map", "[measured]", "-f", "null", "-"]
         run = pipe_into_ffmpeg(arguments, pcm_blocks)
+    label = name or destination.name
     if run.code != 0:
-        label = name or destination.name
         raise VoiceroutineError(f"ffmpeg could not encode {label}: {run.last_line()}")
     if not destination.exists() or os.path.getsize(destination) == 0:
-        raise VoiceroutineError(f"ffmpeg wrote nothing for {name or destination.name}")
+        raise VoiceroutineError(f"ffmpeg wrote nothing for {label}")
+    return integrated_from_report(run.stderr)
 
 
 def ffmetadata(chapters: Sequence[ChapterSpan]) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -10,10 +10,11 @@ import numpy as np
 
 from voiceroutine.audio.dynamics import SPEECH_CEILING, LevelledClip
 from voiceroutine.audio.loudness import (
+    FRAME_MS,
     TRUE_PEAK_LIMIT_DBTP,
     LoudnessPlan,
-    measure_integrated,
     plan_gain,
+    predict_integrated,
 )
 from voiceroutine.audio.render import SessionMix
 from voiceroutine.plan import Sound
@@ -40,9 +41,8 @@ def master(
     bed: MusicBed | None,
     target_lufs: float,
     peak_headroom_db: float,
-    progress: Callable[[int, int], None] | None = None,
 ) -> Mastered:
-    """Level and limit every line, then render the mix once into the loudness meter.
+    """Level and limit every line, then predict the mix's loudness and plan its gain.
 
     The gain is planned for the loudest single source, a line of speech at
     its ceiling; where sources overlap, the mix limiter takes the rest.
@@ -52,8 +52,8 @@ def master(
         text: LevelledClip(samples, rate).limited(SPEECH_CEILING) for text, samples in clips.items()
     }
     mix = SessionMix(timeline, speech, sounds, bed)
-    measured = measure_integrated(mix.pcm_blocks(1.0, progress), rate, mix.channels)
+    predicted = predict_integrated(mix.frame_powers(rate * FRAME_MS // 1000))
     loudest_source = SPEECH_CEILING if speech else mix.peak
-    loudness = plan_gain(measured, loudest_source, target_lufs, peak_headroom_db)
+    loudness = plan_gain(predicted, loudest_source, target_lufs, peak_headroom_db)
     ceiling = 10 ** ((TRUE_PEAK_LIMIT_DBTP - peak_headroom_db) / 20)
     return Mastered(SessionMix(timeline, speech, sounds, bed), loudness, ceiling)

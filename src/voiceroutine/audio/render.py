@@ -83,6 +83,20 @@ class SessionMix:
             if progress:
                 progress(end, self.total_samples)
 
+    def frame_powers(self, frame_samples: int) -> np.ndarray:
+        """The mean square of each frame of the mix at unit gain, summed over channels."""
+        frames_per_block = max(1, self.block_samples // frame_samples)
+        step = frames_per_block * frame_samples
+        powers = []
+        for start in range(0, self.total_samples, step):
+            mix = self.render(start, min(start + step, self.total_samples))
+            self.peak = max(self.peak, float(np.max(np.abs(mix), initial=0.0)))
+            count = len(mix) // frame_samples
+            if count:
+                framed = mix[: count * frame_samples].reshape(count, frame_samples, -1)
+                powers.append(np.mean(np.square(framed, dtype=np.float64), axis=1).sum(axis=1))
+        return np.concatenate(powers) if powers else np.zeros(0)
+
     def render(self, lo: int, hi: int) -> np.ndarray:
         """Samples [lo, hi) of the mix at unit gain, float32 of shape (hi - lo, channels).
 

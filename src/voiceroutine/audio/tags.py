@@ -1,27 +1,42 @@
-"""Tag an encoded session with mutagen: title and such, cover, chapters, and the routine itself.
-
-ffmpeg writes the audio (and, for MP4, the chapter track); everything else
-is written here, after encoding, so every format is tagged the same way.
-"""
+"""Tag an encoded session with mutagen (text, cover, chapters, the routine) and read it back."""
 
 from __future__ import annotations
 
 import base64
-import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+import mutagen
+from mutagen.flac import FLAC, Picture
+from mutagen.id3 import (
+    APIC,
+    CHAP,
+    COMM,
+    CTOC,
+    ID3,
+    TALB,
+    TCON,
+    TIT2,
+    TPE1,
+    TXXX,
+    TYER,
+    CTOCFlags,
+    Frame,
+)
+from mutagen.mp3 import MP3
+from mutagen.mp4 import MP4, MP4Cover, MP4FreeForm
+from mutagen.oggopus import OggOpus
+from mutagen.oggvorbis import OggVorbis
+from mutagen.wave import WAVE
 
 from voiceroutine.errors import Place, VoiceroutineError
 
-ROUTINE_KEY = "voiceroutine:routine"
-BUILD_KEY = "voiceroutine:build"
-MP4_ROUTINE = "----:org.voiceroutine:routine"
-MP4_BUILD = "----:org.voiceroutine:build"
-VORBIS_ROUTINE = "VOICEROUTINE_ROUTINE"
-VORBIS_BUILD = "VOICEROUTINE_BUILD"
-ID3_UTF16 = 1
+ROUTINE = "routine"
+BUILD = "build"
+UTF16 = 1
+"""ID3 v2.3 has no UTF-8: its text frames are written in UTF-16."""
+FRONT_COVER = 3
 
 
 @dataclass(frozen=True)
@@ -43,35 +58,43 @@ class SessionTags:
     routine_source: str | None
     """The routine YAML exactly as written, for `voiceroutine extract`."""
     build_id: str | None
-    """A digest of everything the build was made from."""
+    """A hex digest of everything the build was made from."""
     cover: bytes | None = None
     """PNG or JPEG bytes."""
+
+
+Writer = Callable[[Path, SessionTags, Sequence[ChapterMark]], None]
 
 
 def write_tags(
     path: Path, audio_format: str, tags: SessionTags, chapters: Sequence[ChapterMark]
 ) -> None:
-    """Write `tags` and `chapters` into the encoded file at `path` (mp3, m4a, m4b, ...)."""
-    import mutagen
+    """Write `tags` and `chapters` into the file ffmpeg encoded at `path`.
 
-    writers = {
+    `audio_format` is one of mp3, m4a, m4b, opus, ogg, flac, wav. MP4 chapters
+    are ffmpeg's (written at encode time) and are kept; WAV gets no chapters.
+    """
+    writers: dict[str, Writer] = {
         "mp3": _write_mp3,
-        "wav": _write_wave,
+        "wav": _write_wav,
         "m4a": _write_mp4,
         "m4b": _write_mp4,
-        "opus": _write_ogg,
-        "ogg": _write_ogg,
-        "flac": _write_flac,
+        "opus": _write_vorbis_comments,
+        "ogg": _write_vorbis_comments,
+        "flac": _write_vorbis_comments,
     }
+    if audio_format not in writers:
+        raise VoiceroutineError(f"cannot tag {audio_format!r} files", Place(path))
+    ordered = sorted(chapters, key=lambda chapter: (chapter.start_ms, chapter.end_ms))
     try:
-        writers[audio_format](path, tags, chapters)
+        writers[audio_format](path, tags, ordered)
     except (mutagen.MutagenError, OSError) as error:
         raise VoiceroutineError(f"cannot tag the audio file: {error}", Place(path)) from None
 
 
 def read_routine_source(path: Path) -> str:
-    """The routine YAML a build embedded in `path`."""
-    source = _read_value(path, ROUTINE_KEY)
+    """The routine YAML that write_tags embedded in `path`, exactly as it was written."""
+    source = _read_stored(path, ROUTINE)
     if source is None:
         raise VoiceroutineError(
             "no routine in this file (was it built by voiceroutine?)", Place(path)
@@ -80,227 +103,223 @@ def read_routine_source(path: Path) -> str:
 
 
 def read_build_id(path: Path) -> str | None:
-    """The build id embedded in `path`, or None (no file, not audio, or no id)."""
+    """The build id that write_tags embedded in `path`; None if none can be read."""
     try:
-        return _read_value(path, BUILD_KEY)
+        return _read_stored(path, BUILD)
     except VoiceroutineError:
         return None
 
 
-def _read_value(path: Path, key: str) -> str | None:
-    import mutagen
-    from mutagen.mp4 import MP4
-    from mutagen.wave import WAVE
-
+def _read_stored(path: Path, field: str) -> str | None:
+    """A text that write_tags stored under `field`; VoiceroutineError if `path` cannot be read."""
     try:
-        audio = mutagen.File(path)
-    except (mutagen.MutagenError, OSError) as error:
+        audio = mutagen.File(path, options=[MP3, MP4, OggOpus, OggVorbis, FLAC, WAVE])
+        return None if audio is None or audio.tags is None else _stored(audio, field)
+    except (mutagen.MutagenError, OSError, ValueError) as error:
         raise VoiceroutineError(f"cannot read the audio file: {error}", Place(path)) from None
-    if audio is None or audio.tags is None:
-        return None
+
+
+def _stored(audio: mutagen.FileType, field: str) -> str | None:
     if isinstance(audio, MP4):
-        name = MP4_ROUTINE if key == ROUTINE_KEY else MP4_BUILD
-        values = audio.tags.get(name)
-        return bytes(values[0]).decode("utf-8") if values else None
-    if hasattr(audio.tags, "getall") or isinstance(audio, WAVE):
-        frames = audio.tags.getall(f"TXXX:{key}")
-        return "\n".join(frames[0].text) if frames else None
-    values = audio.tags.get(VORBIS_ROUTINE if key == ROUTINE_KEY else VORBIS_BUILD)
+        atoms = audio.tags.get(f"----:org.voiceroutine:{field}")
+        return bytes(atoms[0]).decode("utf-8") if atoms else None
+    if isinstance(audio.tags, ID3):  # MP3 and WAV
+        frames = audio.tags.getall(f"TXXX:voiceroutine:{field}")
+        return "\0".join(frames[0].text) if frames else None  # mutagen splits text at NULs
+    values = audio.tags.get(f"VOICEROUTINE_{field.upper()}")  # Vorbis comments
     return values[0] if values else None
 
 
-def _id3_frames(tags: SessionTags) -> list[Any]:
-    from mutagen.id3 import APIC, COMM, TALB, TCON, TIT2, TPE1, TXXX, TYER
-
-    frames: list[Any] = [
-        TIT2(encoding=ID3_UTF16, text=tags.title),
-        TPE1(encoding=ID3_UTF16, text=tags.artist),
-        TALB(encoding=ID3_UTF16, text=tags.album),
-        TCON(encoding=ID3_UTF16, text=tags.genre),
+def _id3_frames(tags: SessionTags) -> list[Frame]:
+    """The ID3 frames of `tags` for MP3 and WAV, chapters aside."""
+    frames: list[Frame] = [
+        TIT2(encoding=UTF16, text=tags.title),
+        TPE1(encoding=UTF16, text=tags.artist),
+        TALB(encoding=UTF16, text=tags.album),
+        TCON(encoding=UTF16, text=tags.genre),
     ]
     if tags.year:
-        frames.append(TYER(encoding=ID3_UTF16, text=tags.year))
+        frames.append(TYER(encoding=UTF16, text=tags.year))
     if tags.comment:
-        frames.append(COMM(encoding=ID3_UTF16, lang="eng", desc="", text=tags.comment))
-    # One string per frame: ID3 v2.3 would split a value at "/" into several.
-    if tags.routine_source is not None:
-        frames.append(TXXX(encoding=ID3_UTF16, desc=ROUTINE_KEY, text=[tags.routine_source]))
-    if tags.build_id is not None:
-        frames.append(TXXX(encoding=ID3_UTF16, desc=BUILD_KEY, text=[tags.build_id]))
+        frames.append(COMM(encoding=UTF16, lang="eng", desc="", text=tags.comment))
+    # One string per frame: several would be joined with "/" in v2.3.
+    for field, value in ((ROUTINE, tags.routine_source), (BUILD, tags.build_id)):
+        if value is not None:
+            frames.append(TXXX(encoding=UTF16, desc=f"voiceroutine:{field}", text=[value]))
     if tags.cover:
-        frames.append(
-            APIC(encoding=ID3_UTF16, mime=_mime(tags.cover), type=3, desc="Cover", data=tags.cover)
+        mime = _mime(tags.cover)
+        frames.append(APIC(encoding=UTF16, mime=mime, type=FRONT_COVER, desc="", data=tags.cover))
+    return frames
+
+
+def _chapter_frames(chapters: Sequence[ChapterMark]) -> list[Frame]:
+    """One CHAP per chapter and a top-level, ordered CTOC listing them in time order."""
+    if not chapters:
+        return []
+    ids = [f"chp{index}" for index in range(len(chapters))]
+    frames: list[Frame] = [
+        CHAP(
+            element_id=element_id,
+            start_time=chapter.start_ms,
+            end_time=chapter.end_ms,
+            sub_frames=[TIT2(encoding=UTF16, text=chapter.title)],
         )
+        for element_id, chapter in zip(ids, chapters, strict=True)
+    ]
+    flags = CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED
+    frames.append(CTOC(element_id="toc", flags=flags, child_element_ids=ids, sub_frames=[]))
     return frames
 
 
 def _write_mp3(path: Path, tags: SessionTags, chapters: Sequence[ChapterMark]) -> None:
-    from mutagen.id3 import CHAP, CTOC, ID3, TIT2, CTOCFlags, ID3NoHeaderError
-
-    try:
-        id3 = ID3(path)
-    except ID3NoHeaderError:
-        id3 = ID3()
-    id3.delete(path)
-    id3.clear()
-    for frame in _id3_frames(tags):
-        id3.add(frame)
-    ids = [f"chp{index}" for index in range(len(chapters))]
-    for element_id, chapter in zip(ids, chapters, strict=True):
-        title = TIT2(encoding=ID3_UTF16, text=chapter.title)
-        id3.add(CHAP(element_id=element_id, start_time=chapter.start_ms,
-                     end_time=chapter.end_ms, sub_frames=[title]))  # fmt: skip
-    if chapters:
-        id3.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
-                     child_element_ids=ids, sub_frames=[]))  # fmt: skip
-    id3.save(path, v2_version=3)
-    _chapters_in_time_order(path)
+    audio = MP3(path)  # fails on a file with no MPEG audio, where ID3 alone would not
+    if audio.tags is None:
+        audio.add_tags()
+    audio.tags.clear()  # ffmpeg's TSSE
+    for frame in _id3_frames(tags) + _chapter_frames(chapters):
+        audio.tags.add(frame)
+    audio.save(v2_version=3)
+    _put_chapters_in_time_order(path)
 
 
-def _chapters_in_time_order(path: Path) -> None:
-    """Rewrite the ID3v2.3 tag at the start of `path` with its CHAP frames in time order.
+def _put_chapters_in_time_order(path: Path) -> None:
+    """Move the CHAP frames of the ID3v2.3 tag at the start of `path` into time order.
 
-    mutagen sorts frames by size when it saves, and players that read CHAP
-    frames in file order (ffmpeg's) then list chapters out of order. The
-    frames keep their bytes and the tag its length; only their order changes.
+    mutagen saves frames sorted by size, so CHAP frames land in the file in
+    size order, and readers that take them in file order (ffmpeg and the apps
+    built on it) list the chapters out of order. The CHAP frames swap places
+    among the slots they occupy; other frames, the padding and the tag's
+    length stay as they are.
     """
-    with open(path, "r+b") as file:
+    with path.open("r+b") as file:
         header = file.read(10)
-        if header[:3] != b"ID3" or header[3] != 3 or header[5] & 0xC0:
-            return  # not a plain v2.3 tag: nothing that mutagen wrote here
-        size = _syncsafe(header[6:10])
-        body = file.read(size)
-        frames: list[bytes] = []
-        offset = 0
-        while offset + 10 <= len(body) and body[offset] != 0:
-            length = struct.unpack(">I", body[offset + 4 : offset + 8])[0]
-            frames.append(body[offset : offset + 10 + length])
-            offset += 10 + length
+        # Version 3, neither unsynchronised nor with an extended header: what mutagen writes.
+        if len(header) < 10 or header[:4] != b"ID3\x03" or header[5] & 0xC0:
+            return
+        frames = _v23_frames(file.read(_syncsafe(header[6:10])))
         slots = [index for index, frame in enumerate(frames) if frame[:4] == b"CHAP"]
-        ordered = sorted((frames[index] for index in slots), key=_chap_start)
-        for index, frame in zip(slots, ordered, strict=True):
+        in_time_order = sorted((frames[index] for index in slots), key=_chap_times)
+        for index, frame in zip(slots, in_time_order, strict=True):
             frames[index] = frame
         file.seek(10)
         file.write(b"".join(frames))
 
 
-def _chap_start(frame: bytes) -> int:
-    data = frame[10:]
-    end = data.index(b"\0")
-    return int(struct.unpack(">I", data[end + 1 : end + 5])[0])
+def _v23_frames(body: bytes) -> list[bytes]:
+    """The whole frames (header and data) of an ID3v2.3 tag body, up to its padding."""
+    frames: list[bytes] = []
+    offset = 0
+    while offset + 10 <= len(body) and body[offset] != 0:
+        end = offset + 10 + int.from_bytes(body[offset + 4 : offset + 8], "big")
+        if end > len(body):
+            break  # a damaged frame: leave it and what follows where they are
+        frames.append(body[offset:end])
+        offset = end
+    return frames
+
+
+def _chap_times(frame: bytes) -> tuple[int, int]:
+    """A CHAP frame's start and end ms: they follow its NUL-terminated element id."""
+    times = frame.index(b"\0", 10) + 1
+    return (
+        int.from_bytes(frame[times : times + 4], "big"),
+        int.from_bytes(frame[times + 4 : times + 8], "big"),
+    )
 
 
 def _syncsafe(data: bytes) -> int:
     return (data[0] << 21) | (data[1] << 14) | (data[2] << 7) | data[3]
 
 
-def _write_wave(path: Path, tags: SessionTags, chapters: Sequence[ChapterMark]) -> None:
-    from mutagen.wave import WAVE
-
+def _write_wav(path: Path, tags: SessionTags, chapters: Sequence[ChapterMark]) -> None:
     audio = WAVE(path)
     if audio.tags is None:
         audio.add_tags()
+    audio.tags.clear()
     for frame in _id3_frames(tags):
         audio.tags.add(frame)
     audio.save(v2_version=3)
 
 
 def _write_mp4(path: Path, tags: SessionTags, chapters: Sequence[ChapterMark]) -> None:
-    from mutagen.mp4 import MP4, MP4Cover, MP4FreeForm
-
+    """MP4 atoms; the chapters ffmpeg wrote (a text track and a chpl atom) stay untouched."""
     audio = MP4(path)
     if audio.tags is None:
         audio.add_tags()
-    values: dict[str, Any] = {
-        "\xa9nam": [tags.title],
-        "\xa9ART": [tags.artist],
-        "\xa9alb": [tags.album],
-        "\xa9gen": [tags.genre],
-    }
+    audio.tags.clear()
+    audio.tags.update(
+        {"\xa9nam": [tags.title], "\xa9ART": [tags.artist], "\xa9alb": [tags.album],
+         "\xa9gen": [tags.genre]}
+    )  # fmt: skip
     if tags.year:
-        values["\xa9day"] = [tags.year]
+        audio.tags["\xa9day"] = [tags.year]
     if tags.comment:
-        values["\xa9cmt"] = [tags.comment]
-        values["desc"] = [tags.comment]
-    if tags.routine_source is not None:
-        values[MP4_ROUTINE] = [MP4FreeForm(tags.routine_source.encode("utf-8"))]
-    if tags.build_id is not None:
-        values[MP4_BUILD] = [MP4FreeForm(tags.build_id.encode("utf-8"))]
+        audio.tags["\xa9cmt"] = [tags.comment]
+        audio.tags["desc"] = [tags.comment]  # what podcast apps show
+    for field, value in ((ROUTINE, tags.routine_source), (BUILD, tags.build_id)):
+        if value is not None:
+            audio.tags[f"----:org.voiceroutine:{field}"] = [MP4FreeForm(value.encode("utf-8"))]
     if tags.cover:
-        kind = MP4Cover.FORMAT_PNG if _mime(tags.cover) == "image/png" else MP4Cover.FORMAT_JPEG
-        values["covr"] = [MP4Cover(tags.cover, imageformat=kind)]
-    audio.tags.update(values)
+        png = _mime(tags.cover) == "image/png"
+        kind = MP4Cover.FORMAT_PNG if png else MP4Cover.FORMAT_JPEG
+        audio.tags["covr"] = [MP4Cover(tags.cover, imageformat=kind)]
     audio.save()
 
 
-def _vorbis_comments(tags: SessionTags, chapters: Sequence[ChapterMark]) -> dict[str, list[str]]:
-    comments = {
-        "TITLE": [tags.title],
-        "ARTIST": [tags.artist],
-        "ALBUM": [tags.album],
-        "GENRE": [tags.genre],
-    }
-    if tags.year:
-        comments["DATE"] = [tags.year]
-    if tags.comment:
-        comments["COMMENT"] = [tags.comment]
-        comments["DESCRIPTION"] = [tags.comment]
-    if tags.routine_source is not None:
-        comments[VORBIS_ROUTINE] = [tags.routine_source]
-    if tags.build_id is not None:
-        comments[VORBIS_BUILD] = [tags.build_id]
+def _write_vorbis_comments(path: Path, tags: SessionTags, chapters: Sequence[ChapterMark]) -> None:
+    """Vorbis comments for Ogg Vorbis, Opus and FLAC, with chapters as CHAPTERnnn."""
+    audio = mutagen.File(path, options=[OggOpus, OggVorbis, FLAC])
+    if audio is None:
+        raise mutagen.MutagenError("not an Ogg or FLAC file")
+    if audio.tags is None:
+        audio.add_tags()
+    audio.tags.clear()  # ffmpeg's own comments, chapters included (with wrong times for Opus)
+    for key, value in _vorbis_comments(tags, chapters):
+        audio.tags[key] = [value]
+    if isinstance(audio, FLAC):
+        audio.clear_pictures()
+        if tags.cover:
+            audio.add_picture(_picture(tags.cover))
+    elif tags.cover:
+        block = base64.b64encode(_picture(tags.cover).write()).decode("ascii")
+        audio.tags["METADATA_BLOCK_PICTURE"] = [block]
+    audio.save()
+
+
+def _vorbis_comments(tags: SessionTags, chapters: Sequence[ChapterMark]) -> list[tuple[str, str]]:
+    comments = [
+        ("TITLE", tags.title),
+        ("ARTIST", tags.artist),
+        ("ALBUM", tags.album),
+        ("GENRE", tags.genre),
+        ("DATE", tags.year or None),
+        ("COMMENT", tags.comment or None),
+        ("DESCRIPTION", tags.comment or None),
+        ("VOICEROUTINE_ROUTINE", tags.routine_source),
+        ("VOICEROUTINE_BUILD", tags.build_id),
+    ]
     for index, chapter in enumerate(chapters):
-        comments[f"CHAPTER{index:03d}"] = [_clock(chapter.start_ms)]
-        comments[f"CHAPTER{index:03d}NAME"] = [chapter.title]
-    return comments
+        comments.append((f"CHAPTER{index:03d}", _clock(chapter.start_ms)))
+        comments.append((f"CHAPTER{index:03d}NAME", chapter.title))
+    return [(key, value) for key, value in comments if value is not None]
 
 
-def _picture(cover: bytes) -> Any:
-    from mutagen.flac import Picture
-
+def _picture(cover: bytes) -> Picture:
     picture = Picture()
-    picture.type = 3
+    picture.type = FRONT_COVER
     picture.mime = _mime(cover)
-    picture.desc = "Cover"
     picture.data = cover
     return picture
 
 
-def _write_ogg(path: Path, tags: SessionTags, chapters: Sequence[ChapterMark]) -> None:
-    import mutagen
-
-    audio = mutagen.File(path)
-    if audio is None:
-        raise VoiceroutineError("not an Ogg file after encoding", Place(path))
-    if audio.tags is None:
-        audio.add_tags()
-    audio.tags.clear()  # ffmpeg's own chapter comments have wrong times for Opus
-    audio.tags.update(_vorbis_comments(tags, chapters))
-    if tags.cover:
-        encoded = base64.b64encode(_picture(tags.cover).write()).decode("ascii")
-        audio.tags["METADATA_BLOCK_PICTURE"] = [encoded]
-    audio.save()
-
-
-def _write_flac(path: Path, tags: SessionTags, chapters: Sequence[ChapterMark]) -> None:
-    from mutagen.flac import FLAC
-
-    audio = FLAC(path)
-    if audio.tags is None:
-        audio.add_tags()
-    audio.tags.clear()
-    audio.tags.update(_vorbis_comments(tags, chapters))
-    audio.clear_pictures()
-    if tags.cover:
-        audio.add_picture(_picture(tags.cover))
-    audio.save()
-
-
 def _mime(image: bytes) -> str:
-    return "image/png" if image.startswith(b"\x89PNG") else "image/jpeg"
+    """PNG or JPEG, by the image's magic number."""
+    return "image/png" if image.startswith(b"\x89PNG\r\n\x1a\n") else "image/jpeg"
 
 
 def _clock(ms: int) -> str:
-    hours, rest = divmod(ms, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    return f"{hours:02d}:{minutes:02d}:{rest / 1000:06.3f}"
+    """HH:MM:SS.mmm, as the Vorbis chapter convention writes times."""
+    seconds, millis = divmod(ms, 1000)
+    minutes, seconds = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
