@@ -78,17 +78,18 @@ def timed_cli(*arguments: str, env: dict[str, str]) -> tuple[float, dict[str, fl
     return seconds, memory
 
 
-def bare_encode_seconds(milliseconds: int, folder: Path) -> float:
-    """ffmpeg alone encoding PCM of that length, with the build's MP3 settings."""
+def bare_encode_seconds(built: Path, folder: Path) -> float:
+    """ffmpeg alone encoding the session's own PCM, with the build's MP3 settings.
+
+    The PCM is the built file decoded, so the encoder gets the same sound:
+    LAME takes half again as long on noise as on speech and silence.
+    """
     pcm = folder / "bare.raw"
-    samples = milliseconds * RATE // 1000
-    rng = np.random.default_rng(0)
-    with open(pcm, "wb") as file:
-        for start in range(0, samples, 1 << 20):
-            count = min(1 << 20, samples - start)
-            block = (rng.standard_normal(count) * 2000).astype("<i2")
-            block[: count // 2] = 0  # half silence, half sound, like a session
-            file.write(block.tobytes())
+    subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", "-i", str(built),
+         "-f", "s16le", "-ac", "1", "-ar", str(RATE), str(pcm)],
+        check=True,
+    )  # fmt: skip
     started = time.perf_counter()
     subprocess.run(
         [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", "-f", "s16le",
@@ -149,7 +150,7 @@ def main() -> None:
             peaks[minutes] = memory["python_mb"]
             timeline_file = out / f"bench{minutes}.json"
             duration_ms = json.loads(timeline_file.read_text(encoding="utf-8"))["duration_ms"]
-            bare = bare_encode_seconds(duration_ms, folder)
+            bare = bare_encode_seconds(out / f"bench{minutes}.mp3", folder)
             check, _ = timed_cli("build", str(routine), "-o", str(out), env=env)
             routine.write_text(routine_text(minutes, "Find a calm spot."), encoding="utf-8")
             warm, _ = timed_cli("build", str(routine), "-o", str(out), env=env)
