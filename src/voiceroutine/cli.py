@@ -192,6 +192,9 @@ def _report_build(state: _State, path: Path, result: api.BuildResult) -> None:
         state.out.print(f"[green]up to date[/] {escape(str(result.audio))} (--force rebuilds it)")
         return
     _print_warnings(state, path, result.timeline)
+    problem = result.loudness.problem() if result.loudness else None
+    if problem:
+        state.err.print(f"[yellow]warning:[/] {escape(str(result.audio))}: {escape(problem)}")
     size = result.audio.stat().st_size
     state.out.print(
         f"[green]built[/] {escape(str(result.audio))}  "

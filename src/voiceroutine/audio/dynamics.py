@@ -41,16 +41,6 @@ class LevelledClip:
         return _apply_limit(self.samples, self.peaks, self.sample_rate, ceiling)
 
 
-def level_speech(
-    samples: np.ndarray,
-    sample_rate: int,
-    rms: float = SPEECH_RMS,
-    ceiling: float = SPEECH_CEILING,
-) -> np.ndarray:
-    """The clip scaled so its voiced part has `rms`, with peaks limited to `ceiling`."""
-    return LevelledClip(samples, sample_rate, rms).limited(ceiling)
-
-
 def active_rms(samples: np.ndarray, sample_rate: int) -> float:
     """The RMS of the frames that carry sound (pauses between words do not count)."""
     frame = max(1, sample_rate * ACTIVE_FRAME_MS // 1000)

@@ -28,6 +28,8 @@ LOSSLESS_HEADROOM_DB = 0.5
 room for the peaks between samples. Lossy encoders need more (encode.py says how much)."""
 TARGET_TOLERANCE_LU = 0.5
 """An encode whose measured loudness is further than this from the target is done again."""
+SPEC_TOLERANCE_LU = 1.0
+"""How far from the target a finished file may be before the build warns."""
 K_WEIGHTING_OFFSET_DB = 0.7
 """What K-weighting adds to the unweighted power of eSpeak speech: measured by ffmpeg's
 meter on the bundled routines, 0.69 to 0.76 dB."""
@@ -62,9 +64,16 @@ class LoudnessPlan:
             return self.measured_lufs
         return self.predicted_lufs + self.gain_db
 
-    @property
-    def reaches_target(self) -> bool:
-        return abs(self.expected_lufs - self.target_lufs) <= TARGET_TOLERANCE_LU
+    def problem(self) -> str | None:
+        """What keeps the file from its loudness target or the true-peak limit, or None."""
+        if self.true_peak_dbtp is not None and self.true_peak_dbtp > TRUE_PEAK_LIMIT_DBTP:
+            return f"true peak {self.true_peak_dbtp:.1f} dBTP, above {TRUE_PEAK_LIMIT_DBTP:g}"
+        if abs(self.expected_lufs - self.target_lufs) > SPEC_TOLERANCE_LU:
+            return (
+                f"loudness {self.expected_lufs:.1f} LUFS, not within {SPEC_TOLERANCE_LU:g} LU "
+                f"of {self.target_lufs:g} (speech peaks leave no more room)"
+            )
+        return None
 
 
 def integrated_from_report(report: str) -> float:

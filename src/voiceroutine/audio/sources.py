@@ -1,7 +1,7 @@
 """Prepare the mix's sources besides speech: sounds and tones at their levels, and the music bed.
 
 Levels are set against the speech level of dynamics.py (voiced RMS 0.1,
-peaks at most 0.3), so one session gain later moves everything together.
+true peaks at most 0.25), so one session gain later moves everything together.
 """
 
 from __future__ import annotations
