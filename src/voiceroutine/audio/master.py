@@ -36,7 +36,7 @@ class Mastered:
 
 def master(
     timeline: Timeline,
-    clips: Mapping[str, np.ndarray],
+    clips: dict[str, np.ndarray],
     sounds: Mapping[Sound, np.ndarray],
     bed: MusicBed | None,
     target_lufs: float,
@@ -44,13 +44,16 @@ def master(
 ) -> Mastered:
     """Level and limit every line, then predict the mix's loudness and plan its gain.
 
+    `clips` is emptied: each line's samples are replaced by their levelled copy
+    in the mix, so a session's speech is held once, not twice.
+
     The gain is planned for the loudest single source, a line of speech at
     its ceiling; where sources overlap, the mix limiter takes the rest.
     """
     rate = timeline.sample_rate
-    speech = {
-        text: LevelledClip(samples, rate).limited(SPEECH_CEILING) for text, samples in clips.items()
-    }
+    speech: dict[str, np.ndarray] = {}
+    for text in list(clips):  # each line is let go as soon as it is levelled: one copy at a time
+        speech[text] = LevelledClip(clips.pop(text), rate).limited(SPEECH_CEILING)
     mix = SessionMix(timeline, speech, sounds, bed)
     predicted = predict_integrated(mix.frame_powers(rate * FRAME_MS // 1000))
     loudest_source = SPEECH_CEILING if speech else mix.peak

@@ -17,7 +17,7 @@ from voiceroutine.audio.ffmpeg import ffmpeg_exe
 from voiceroutine.errors import VoiceroutineError
 
 OVERSAMPLING = 4
-BLOCK_FRAMES = 1 << 20
+BLOCK_FRAMES = 1 << 17
 
 
 def true_peak_dbtp(path: Path, channels: int, sample_rate: int) -> float:

@@ -64,7 +64,8 @@ def speak_all(
         done += 1
         if progress:
             progress("Speaking", done, len(distinct))
-    clips = {text: resample(raw[text], sample_rate) for text in distinct}
+    # Each engine-rate clip is let go as soon as it is resampled: one copy at a time.
+    clips = {text: resample(raw.pop(text), sample_rate) for text in distinct}
     return SpeechClips(clips, sample_rate, len(missing), len(distinct) - len(missing))
 
 
