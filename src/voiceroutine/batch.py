@@ -15,6 +15,7 @@ from pathlib import Path
 
 from voiceroutine.api import BuildOptions, BuildResult, build
 from voiceroutine.errors import VoiceroutineError
+from voiceroutine.interrupts import init_worker, stop_workers
 
 
 @dataclass(frozen=True)
@@ -58,13 +59,17 @@ def _outcomes(
                 on_done(outcome)
             yield path, outcome
         return
-    with ProcessPoolExecutor(max_workers=min(jobs, len(paths))) as pool:
-        futures = {pool.submit(build_one, path, options): path for path in paths}
-        for future in as_completed(futures):
-            outcome = future.result()
-            if on_done:
-                on_done(outcome)
-            yield futures[future], outcome
+    with ProcessPoolExecutor(max_workers=min(jobs, len(paths)), initializer=init_worker) as pool:
+        try:
+            futures = {pool.submit(build_one, path, options): path for path in paths}
+            for future in as_completed(futures):
+                outcome = future.result()
+                if on_done:
+                    on_done(outcome)
+                yield futures[future], outcome
+        except BaseException:
+            stop_workers(pool)
+            raise
 
 
 def build_one(path: Path, options: BuildOptions) -> Outcome:

@@ -21,6 +21,12 @@ from voiceroutine import __version__, api
 from voiceroutine.batch import Outcome, build_all, default_jobs
 from voiceroutine.durations import format_duration
 from voiceroutine.errors import VoiceroutineError
+from voiceroutine.interrupts import (
+    INTERRUPTED_EXIT,
+    TERMINATED_EXIT,
+    Terminated,
+    unwind_on_sigterm,
+)
 from voiceroutine.timeline import Cue, Timeline
 
 app = typer.Typer(
@@ -86,7 +92,10 @@ def _run(ctx: typer.Context, action: Callable[[], T]) -> T:
         if state.debug:
             raise
         state.err.print("interrupted; the file being built was not written")
-        raise typer.Exit(130) from None
+        raise typer.Exit(INTERRUPTED_EXIT) from None
+    except Terminated:
+        state.err.print("terminated; the file being built was not written")
+        raise typer.Exit(TERMINATED_EXIT) from None
 
 
 def _version(value: bool) -> None:
@@ -469,4 +478,5 @@ def _progress(state: _State) -> Iterator[api.Progress]:
 
 
 def main() -> None:
+    unwind_on_sigterm()
     app()

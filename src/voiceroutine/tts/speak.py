@@ -15,6 +15,7 @@ import numpy as np
 
 from voiceroutine.audio.clip import resample, trim_silence
 from voiceroutine.errors import VoiceroutineError
+from voiceroutine.interrupts import init_worker, stop_workers
 from voiceroutine.tts.base import Engine, RawClip, VoiceSettings
 from voiceroutine.tts.cache import CACHE_DIR_ENV, ClipCache
 
@@ -77,9 +78,13 @@ def _synthesize(
         for text in texts:
             yield text, trim_silence(engine.synthesize(text, voice), text)
         return
-    with ProcessPoolExecutor(workers) as pool:
-        spoken = pool.map(_speak_in_worker, [engine_name] * len(texts), texts, [voice] * len(texts))
-        yield from zip(texts, spoken, strict=True)
+    with ProcessPoolExecutor(workers, initializer=init_worker) as pool:
+        try:
+            lines = [engine_name] * len(texts), texts, [voice] * len(texts)
+            yield from zip(texts, pool.map(_speak_in_worker, *lines), strict=True)
+        except BaseException:
+            stop_workers(pool)
+            raise
 
 
 def _store(cache: ClipCache, key: str, clip: RawClip) -> None:

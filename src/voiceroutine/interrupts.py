@@ -1,0 +1,49 @@
+"""Stop on SIGTERM the way Ctrl-C stops: unwind, remove partial files, exit 143.
+
+Python turns SIGINT into KeyboardInterrupt but dies at once on SIGTERM,
+which would leave temporary files and ffmpeg processes behind. Here SIGTERM
+raises `Terminated` instead, so every `finally` and cleanup handler runs.
+Worker processes ignore SIGINT (the main process handles Ctrl-C and stops
+them) and unwind on SIGTERM like the main process.
+"""
+
+from __future__ import annotations
+
+import signal
+from concurrent.futures import Executor, ProcessPoolExecutor
+from types import FrameType
+
+TERMINATED_EXIT = 128 + signal.SIGTERM
+INTERRUPTED_EXIT = 128 + signal.SIGINT
+
+
+class Terminated(SystemExit):
+    """SIGTERM arrived. A SystemExit, so a worker process that gets it ends quietly."""
+
+    def __init__(self) -> None:
+        super().__init__(TERMINATED_EXIT)
+
+
+def _raise_terminated(signum: int, frame: FrameType | None) -> None:
+    raise Terminated()
+
+
+def unwind_on_sigterm() -> None:
+    """From now on, SIGTERM raises Terminated in the main thread."""
+    signal.signal(signal.SIGTERM, _raise_terminated)
+
+
+def init_worker() -> None:
+    """Initializer of worker processes: leave Ctrl-C to the main process, unwind on SIGTERM."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    unwind_on_sigterm()
+
+
+def stop_workers(pool: Executor) -> None:
+    """Cancel what has not started and ask running workers to unwind (after an interrupt)."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    if isinstance(pool, ProcessPoolExecutor):
+        # The executor offers no public way to stop running work; its processes are known.
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            if process.is_alive():
+                process.terminate()

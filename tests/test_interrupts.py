@@ -1,0 +1,133 @@
+"""Interrupting a real build with SIGINT or SIGTERM at random moments loses and leaves nothing."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import wave
+from pathlib import Path
+
+import pytest
+
+ROUTINE = """\
+title: Interrupted
+steps:
+  - say: {first_line}
+  - repeat: 4
+    steps:
+      - exercise: bridge
+        reps: 2
+        hold: 20s
+      - exercise: cat-cow
+        reps: 4
+      - rest: 20s
+"""
+MOMENTS = random.Random(20261130)
+"""Delays are drawn once, from a fixed seed, so a failure can be replayed."""
+
+
+def start_build(folder: Path, cache: Path, *extra: str) -> subprocess.Popen[str]:
+    """`voiceroutine build` in a session of its own, as a terminal would run it."""
+    env = {**os.environ, "VOICEROUTINE_CACHE_DIR": str(cache)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "voiceroutine", "build", str(folder / "routine.yaml"),
+         "-o", str(folder / "out"), "-j", "2", *extra],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def built_before(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, float]:
+    """A folder with a routine already built once, its cache, and how long the build took."""
+    folder = tmp_path_factory.mktemp("before")
+    (folder / "routine.yaml").write_text(ROUTINE.format(first_line="Find a quiet spot."))
+    started = time.monotonic()
+    build = start_build(folder, folder / "cache")
+    _, errors = build.communicate(timeout=300)
+    assert build.returncode == 0, errors
+    return folder, time.monotonic() - started
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+
+
+def processes_mentioning(text: str) -> list[str]:
+    """Command lines of running processes that mention `text` (workers, ffmpeg)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            state = (entry / "stat").read_text().split()[2]
+        except OSError:
+            continue
+        if text in command and state != "Z":
+            found.append(command)
+    return found
+
+
+def assert_cache_sound(cache: Path) -> None:
+    """Every cache entry is a whole WAV file, and no partial file is left."""
+    assert not list(cache.rglob("*.partial"))
+    for clip in cache.rglob("*.wav"):
+        with wave.open(str(clip), "rb") as file:
+            assert len(file.readframes(file.getnframes())) == file.getnframes() * 2 > 0
+
+
+CASES = [  # (signal, sent to the process or its whole group, cache, when as a share of a build)
+    (signal.SIGINT, "group", "empty", MOMENTS.uniform(0.1, 0.3)),
+    (signal.SIGINT, "group", "warm", MOMENTS.uniform(0.3, 0.6)),
+    (signal.SIGTERM, "process", "empty", MOMENTS.uniform(0.1, 0.3)),
+    (signal.SIGTERM, "process", "warm", MOMENTS.uniform(0.3, 0.6)),
+    (signal.SIGTERM, "group", "empty", MOMENTS.uniform(0.5, 0.9)),
+]
+
+
+@pytest.mark.parametrize(("signum", "target", "cache", "share_of_build"), CASES)
+def test_an_interrupted_build_keeps_the_previous_output(
+    built_before: tuple[Path, float],
+    tmp_path: Path,
+    signum: signal.Signals,
+    target: str,
+    cache: str,
+    share_of_build: float,
+) -> None:
+    original, build_seconds = built_before
+    folder = tmp_path / "work"
+    shutil.copytree(original, folder)
+    before = snapshot(folder / "out")
+    if cache == "empty":  # every line is spoken again, in worker processes
+        shutil.rmtree(folder / "cache")
+    # A changed line: the build has something to speak, mix and encode.
+    (folder / "routine.yaml").write_text(ROUTINE.format(first_line="Find a calm spot."))
+    build = start_build(folder, folder / "cache")
+    time.sleep(build_seconds * share_of_build)
+    if target == "group":
+        os.killpg(build.pid, signum)
+    else:
+        build.send_signal(signum)
+    _, errors = build.communicate(timeout=120)
+
+    assert "Traceback" not in errors
+    after = snapshot(folder / "out")
+    assert not [name for name in after if name.endswith(".partial")]
+    if build.returncode == 0:  # finished before the signal: a whole new set
+        assert after.keys() == before.keys()
+        assert after["routine.mp3"] != before["routine.mp3"]
+    else:
+        assert build.returncode == 128 + signum, errors
+        assert after == before
+        assert "not written" in errors
+    assert_cache_sound(folder / "cache")
+    deadline = time.monotonic() + 5
+    while processes_mentioning(str(folder)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert processes_mentioning(str(folder)) == []
