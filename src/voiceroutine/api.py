@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -65,6 +65,8 @@ class BuildOptions:
     """Build even when the output is up to date."""
     jobs: int = 1
     """Worker processes for speaking new lines (used when the engine is built by name)."""
+    allowed_dirs: tuple[Path, ...] = ()
+    """Folders besides the routine's own that its sound, music and cover files may be in."""
 
 
 @dataclass(frozen=True)
@@ -97,10 +99,16 @@ class Compiled:
     voice: VoiceSettings
 
 
-def compile_file(path: Path, overrides: VoiceOverrides | None = None) -> Compiled:
-    """Load, validate and compile a routine file (no audio, no engine)."""
+def compile_file(
+    path: Path, overrides: VoiceOverrides | None = None, allowed_dirs: Sequence[Path] = ()
+) -> Compiled:
+    """Load, validate and compile a routine file (no audio, no engine).
+
+    Files the routine names must lie in its folder, in `allowed_dirs` or in a
+    folder the user's config file allows.
+    """
     overrides = overrides or VoiceOverrides()
-    routine = load_routine(path)
+    routine = load_routine(path, allowed_dirs)
     engine_name = overrides.engine or routine.voice.engine
     if engine_name not in engine_names():
         raise VoiceroutineError(
@@ -142,14 +150,21 @@ def estimated_timeline(compiled: Compiled) -> Timeline:
     return _schedule_estimated(compiled.plan, compiled.voice.rate)
 
 
-def check(path: Path, overrides: VoiceOverrides | None = None) -> Timeline:
+def check(
+    path: Path, overrides: VoiceOverrides | None = None, allowed_dirs: Sequence[Path] = ()
+) -> Timeline:
     """Validate a routine and estimate its timeline; raises VoiceroutineError when invalid."""
-    return estimated_timeline(compile_file(path, overrides))
+    return estimated_timeline(compile_file(path, overrides, allowed_dirs))
 
 
-def plan(path: Path, overrides: VoiceOverrides | None = None, speak: bool = False) -> Timeline:
+def plan(
+    path: Path,
+    overrides: VoiceOverrides | None = None,
+    speak: bool = False,
+    allowed_dirs: Sequence[Path] = (),
+) -> Timeline:
     """The routine's timeline: estimated speech lengths, or with `speak` the engine's real ones."""
-    compiled = compile_file(path, overrides)
+    compiled = compile_file(path, overrides, allowed_dirs)
     if not speak:
         return estimated_timeline(compiled)
     from voiceroutine.tts.registry import create_engine
@@ -228,7 +243,7 @@ def build(
     from voiceroutine.tts.registry import create_engine
 
     options = options or BuildOptions()
-    compiled = compile_file(path, options.voice)
+    compiled = compile_file(path, options.voice, options.allowed_dirs)
     with _in_file(path):
         choices = audio_choices(options, compiled.routine)
         by_name = compiled.engine_name if engine is None else None

@@ -68,6 +68,7 @@ RateOption = Annotated[
 class _State:
     def __init__(self) -> None:
         self.debug = False
+        self.allowed_dirs: tuple[Path, ...] = ()
         self.out = Console(soft_wrap=True, highlight=False)
         self.err = Console(stderr=True, soft_wrap=True, highlight=False)
 
@@ -111,9 +112,20 @@ def main_options(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
+    allow_dir: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--allow-dir",
+            help="A folder besides the routine's own that its sound, music and cover files "
+            "may come from (repeatable; also allow_dirs in the config file).",
+            file_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Turn a routine written in YAML into a voice-guided audio session."""
-    _state(ctx).debug = debug
+    state = _state(ctx)
+    state.debug = debug
+    state.allowed_dirs = tuple(allow_dir or ())
 
 
 @app.command()
@@ -161,6 +173,7 @@ def build(
         bitrate=bitrate,
         sample_rate=sample_rate,
         force=force,
+        allowed_dirs=state.allowed_dirs,
     )
     if len(files) > 1:
         _build_batch(ctx, files, options, jobs or default_jobs())
@@ -238,7 +251,8 @@ def extract(
 def check(ctx: typer.Context, file: RoutineFile, rate: RateOption = None) -> None:
     """Validate a routine; print its estimated length and any warnings."""
     state = _state(ctx)
-    timeline = _run(ctx, lambda: api.check(file, api.VoiceOverrides(rate=rate)))
+    overrides = api.VoiceOverrides(rate=rate)
+    timeline = _run(ctx, lambda: api.check(file, overrides, state.allowed_dirs))
     _print_warnings(state, file, timeline)
     spoken = sum(1 for cue in timeline.cues if cue.kind == "speech")
     warnings = f", {_count(len(timeline.warnings), 'warning')}" if timeline.warnings else ""
@@ -261,7 +275,8 @@ def plan(
     state = _state(ctx)
     overrides = api.VoiceOverrides(engine=engine, name=voice, rate=rate)
 
-    timeline = _run(ctx, lambda: api.plan(file, overrides, speak=engine is not None))
+    speak = engine is not None
+    timeline = _run(ctx, lambda: api.plan(file, overrides, speak, state.allowed_dirs))
     if as_json:
         sys.stdout.write(json.dumps(timeline.to_json(), indent=2, ensure_ascii=False) + "\n")
         return

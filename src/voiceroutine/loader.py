@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
+from voiceroutine.access import ReadAccess
 from voiceroutine.errors import VoiceroutineError
 from voiceroutine.library.catalogue import Catalogue, load_catalogue, load_library_file
 from voiceroutine.library.phrasebook import available_languages
@@ -11,25 +13,32 @@ from voiceroutine.routine import Routine
 from voiceroutine.yamlsource import SourceNode, parse_source, place_of, read_source, validate
 
 
-def load_routine(path: Path) -> Routine:
-    """Load and validate the routine at `path`; raise VoiceroutineError with a place."""
-    return parse_routine(read_source(path), path)
+def load_routine(path: Path, allowed_dirs: Sequence[Path] = ()) -> Routine:
+    """Load and validate the routine at `path`; raise VoiceroutineError with a place.
+
+    Files it names must lie in its folder or in `allowed_dirs` (or the config's).
+    """
+    return parse_routine(read_source(path), path, allowed_dirs)
 
 
-def parse_routine(text: str, path: Path) -> Routine:
+def parse_routine(text: str, path: Path, allowed_dirs: Sequence[Path] = ()) -> Routine:
     """Validate routine YAML `text`; `path` names the place of errors and anchors `library:`."""
     root = parse_source(text, path, "routine with a title and steps")
-    catalogue = routine_catalogue(root, path)
-    return validate(Routine, root, path, {**catalogue.as_context(), "base_dir": path.parent})
+    access = ReadAccess.for_routine(path, allowed_dirs)
+    catalogue = routine_catalogue(root, path, access)
+    context = {**catalogue.as_context(), "base_dir": path.parent, "access": access}
+    return validate(Routine, root, path, context)
 
 
-def routine_catalogue(root: SourceNode, path: Path) -> Catalogue:
+def routine_catalogue(root: SourceNode, path: Path, access: ReadAccess) -> Catalogue:
     """The built-in catalogue in the routine's language, plus the routine's own `library:` file."""
     catalogue = load_catalogue(_language_of(root))
     library = root.value.get("library")
     if not isinstance(library, str):
         return catalogue  # absent, or wrong and reported by validation
     local = (path.parent / library).resolve()
+    if not access.permits(local):
+        raise VoiceroutineError(access.refusal(library), place_of(root, path, "library"))
     if not local.is_file():
         raise VoiceroutineError(
             f"library file '{library}' not found next to the routine",

@@ -33,6 +33,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from voiceroutine.access import MAX_MEDIA_BYTES, ReadAccess
 from voiceroutine.durations import parse_duration_ms
 
 STEP_KINDS = ("say", "pause", "rest", "exercise", "breathe", "sound", "repeat")
@@ -92,16 +93,30 @@ Whole = Annotated[int, Strict()]
 
 
 def _file_next_to_routine(value: str, info: ValidationInfo, what: str) -> str:
-    """A file the routine names, resolved against the routine's folder; it must exist."""
-    base = (info.context or {}).get("base_dir")
+    """A file the routine names, resolved against the routine's folder.
+
+    It must exist, lie inside a folder the routine may read (its own, unless
+    the user allowed more) and be no larger than MAX_MEDIA_BYTES.
+    """
+    context = info.context or {}
+    base = context.get("base_dir")
     path = Path(value).expanduser()
     if base is not None and not path.is_absolute():
         path = Path(base) / path
+    access: ReadAccess | None = context.get("access")
+    if access is not None and not access.permits(path):
+        raise PydanticCustomError("file_outside", access.refusal(value))
     if not path.is_file():
         raise PydanticCustomError(
             "file_missing",
             "no {what} '{name}' next to the routine{choices}",
             {"what": what, "name": value, "choices": _choices_hint(what)},
+        )
+    if path.stat().st_size > MAX_MEDIA_BYTES:
+        raise PydanticCustomError(
+            "file_too_large",
+            "the {what} '{name}' is larger than {limit} MB",
+            {"what": what, "name": value, "limit": MAX_MEDIA_BYTES // 1_000_000},
         )
     return str(path.resolve())
 

@@ -1,0 +1,139 @@
+"""A routine reads files from its own folder only, unless the user allows another folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from audio_tools import make_audio_file
+from cli_tools import run_cli
+
+ROUTINE = """\
+title: Reach
+audio:
+  music: {music}
+steps:
+  - say: Settle in.
+"""
+
+
+@pytest.fixture
+def layout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    """A routine folder and a folder beside it holding a sound file; no user config."""
+    monkeypatch.setenv("VOICEROUTINE_CONFIG", str(tmp_path / "no-config.yaml"))
+    routines = tmp_path / "routines"
+    elsewhere = tmp_path / "elsewhere"
+    routines.mkdir()
+    elsewhere.mkdir()
+    make_audio_file(elsewhere / "waves.wav", "sine=frequency=220", 1.0)
+    return routines, elsewhere
+
+
+def write(folder: Path, music: str, name: str = "routine.yaml") -> Path:
+    path = folder / name
+    path.write_text(ROUTINE.format(music=music), encoding="utf-8")
+    return path
+
+
+def assert_refused(result: object, name: str) -> None:
+    assert result.returncode == 1
+    assert "routine.yaml:3:10: " in result.stderr
+    assert f"'{name}' is outside the routine's folder" in result.stderr
+    assert "--allow-dir" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_file_in_the_routines_folder_or_below_is_read(layout: tuple[Path, Path]) -> None:
+    routines, _ = layout
+    (routines / "sounds").mkdir()
+    make_audio_file(routines / "sounds" / "waves.wav", "sine=frequency=220", 1.0)
+    write(routines, "sounds/waves.wav")
+    result = run_cli("check", "routine.yaml", cwd=routines)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    "reference", ["../elsewhere/waves.wav", "ABSOLUTE", "sounds/../../elsewhere/waves.wav"]
+)
+def test_a_path_leading_out_of_the_folder_is_refused(
+    layout: tuple[Path, Path], reference: str
+) -> None:
+    routines, elsewhere = layout
+    if reference == "ABSOLUTE":
+        reference = str(elsewhere / "waves.wav")
+    write(routines, reference)
+    assert_refused(run_cli("check", "routine.yaml", cwd=routines), reference)
+
+
+def test_a_symlink_leading_out_of_the_folder_is_refused(layout: tuple[Path, Path]) -> None:
+    routines, elsewhere = layout
+    (routines / "waves.wav").symlink_to(elsewhere / "waves.wav")
+    write(routines, "waves.wav")
+    assert_refused(run_cli("check", "routine.yaml", cwd=routines), "waves.wav")
+    (routines / "linked").symlink_to(elsewhere, target_is_directory=True)
+    write(routines, "linked/waves.wav")
+    assert_refused(run_cli("check", "routine.yaml", cwd=routines), "linked/waves.wav")
+
+
+def test_a_library_file_outside_the_folder_is_refused(layout: tuple[Path, Path]) -> None:
+    routines, elsewhere = layout
+    (elsewhere / "mine.yaml").write_text("exercises: []\n", encoding="utf-8")
+    (routines / "routine.yaml").write_text(
+        "title: Reach\nlibrary: ../elsewhere/mine.yaml\nsteps:\n  - say: Hello.\n",
+        encoding="utf-8",
+    )
+    result = run_cli("check", "routine.yaml", cwd=routines)
+    assert result.returncode == 1
+    assert "routine.yaml:2:10: '../elsewhere/mine.yaml' is outside" in result.stderr
+
+
+def test_allow_dir_on_the_command_line_lets_the_file_in(layout: tuple[Path, Path]) -> None:
+    routines, elsewhere = layout
+    write(routines, "../elsewhere/waves.wav")
+    result = run_cli("--allow-dir", str(elsewhere), "check", "routine.yaml", cwd=routines)
+    assert result.returncode == 0, result.stderr
+    # Allowing one folder does not allow its parent.
+    write(routines, "../elsewhere/../routines/../../outside.wav")
+    result = run_cli("--allow-dir", str(elsewhere), "check", "routine.yaml", cwd=routines)
+    assert result.returncode == 1
+
+
+def test_allow_dirs_in_the_config_file_let_the_file_in(
+    layout: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    routines, elsewhere = layout
+    config = tmp_path / "config.yaml"
+    config.write_text(f"allow_dirs:\n  - {elsewhere}\n", encoding="utf-8")
+    monkeypatch.setenv("VOICEROUTINE_CONFIG", str(config))
+    write(routines, "../elsewhere/waves.wav")
+    result = run_cli("check", "routine.yaml", cwd=routines)
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_broken_config_file_is_named_in_the_message(
+    layout: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    routines, _ = layout
+    config = tmp_path / "config.yaml"
+    config.write_text("allow_dirs: just-one-folder\n", encoding="utf-8")
+    monkeypatch.setenv("VOICEROUTINE_CONFIG", str(config))
+    write(routines, "brown-noise")
+    result = run_cli("check", "routine.yaml", cwd=routines)
+    assert result.returncode == 1
+    assert f"{config}: `allow_dirs` must be a list of folders" in result.stderr
+
+
+def test_a_media_file_larger_than_the_limit_is_refused(layout: tuple[Path, Path]) -> None:
+    routines, _ = layout
+    huge = routines / "huge.wav"
+    with huge.open("wb") as file:  # sparse: takes no disk space
+        file.truncate(200_000_001)
+    write(routines, "huge.wav")
+    result = run_cli("check", "routine.yaml", cwd=routines)
+    assert result.returncode == 1
+    assert (
+        "routine.yaml:3:10: music: the music file 'huge.wav' is larger than 200 MB" in result.stderr
+    )
+    assert os.path.getsize(huge) == 200_000_001
