@@ -162,6 +162,12 @@ def build(
         int | None,
         typer.Option("--jobs", "-j", min=1, help="Worker processes (default: one per core)."),
     ] = None,
+    share: Annotated[
+        bool,
+        typer.Option(
+            "--share", help="Also pack DIR/<stem>.zip: audio, cover, chapters and YAML, to send."
+        ),
+    ] = False,
 ) -> None:
     """Build DIR/<stem>.mp3 with <stem>.json, <stem>.vtt and <stem>.chapters.json beside it."""
     state = _state(ctx)
@@ -176,16 +182,31 @@ def build(
         allowed_dirs=state.allowed_dirs,
     )
     if len(files) > 1:
-        _build_batch(ctx, files, options, jobs or default_jobs())
+        _build_batch(ctx, files, options, jobs or default_jobs(), share)
         return
     with _progress(state) as progress:
         single = replace(options, jobs=jobs or default_jobs())
         result = _run(ctx, lambda: api.build(files[0], single, progress=progress))
     _report_build(state, files[0], result)
+    if share:
+        _run(ctx, lambda: _share_build(state, files[0], result))
+
+
+def _share_build(state: _State, path: Path, result: api.BuildResult) -> None:
+    """Pack a built routine into a zip to send, and say where it is."""
+    from voiceroutine.share.bundle import share_zip
+
+    packed = share_zip(path, result)
+    size = packed.stat().st_size
+    state.out.print(f"[green]packed[/] {escape(str(packed))}  {size / 1e6:.1f} MB")
 
 
 def _build_batch(
-    ctx: typer.Context, files: list[Path], options: api.BuildOptions, jobs: int
+    ctx: typer.Context,
+    files: list[Path],
+    options: api.BuildOptions,
+    jobs: int,
+    share: bool = False,
 ) -> None:
     """Build several routines in parallel, with one progress bar over them all."""
     state = _state(ctx)
@@ -200,6 +221,8 @@ def _build_batch(
             progress("Routines", done, len(files))
             if outcome.result is not None:
                 _report_build(state, outcome.path, outcome.result)
+                if share:
+                    _share_build(state, outcome.path, outcome.result)
             else:
                 failed += 1
                 state.err.print(f"[bold red]error:[/] {escape(outcome.error or '')}")
@@ -427,6 +450,126 @@ def new(
 def schema(ctx: typer.Context) -> None:
     """Print the JSON Schema of the routine format (for editors that validate YAML)."""
     sys.stdout.write(json.dumps(api.routine_schema(), indent=2, ensure_ascii=False) + "\n")
+
+
+DEFAULT_SITE = Path("site")
+DEFAULT_ROUTINES = Path("routines")
+
+
+def _base_url(value: str | None) -> str | None:
+    """A site address for the feed: http(s), with a host, ending in a slash."""
+    from urllib.parse import urlsplit
+
+    if value is None:
+        return None
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise typer.BadParameter("give the site's address, such as https://example.org/routines/")
+    return parts.geturl() if parts.path.endswith("/") else parts.geturl() + "/"
+
+
+@app.command()
+def publish(
+    ctx: typer.Context,
+    routines: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Routine files, or folders of them (default: routines/).",
+            show_default=False,
+            metavar="ROUTINES",
+        ),
+    ] = None,
+    site: Annotated[Path, typer.Option("--output", "-o", help="The site's folder.")] = DEFAULT_SITE,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url",
+            callback=_base_url,
+            help="The address the site will be served from, for the feed's links.",
+        ),
+    ] = None,
+    title: Annotated[
+        str | None,
+        typer.Option(
+            "--title", help="The title of the site and of its podcast.", show_default=False
+        ),
+    ] = None,
+    build_dir: Annotated[
+        Path, typer.Option("--build-dir", help="Folder for the builds (build's -o).")
+    ] = api.DEFAULT_OUT_DIR,
+    force: Annotated[bool, typer.Option("--force", help="Build every routine again.")] = False,
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", "-j", min=1, help="Worker processes (default: one per core)."),
+    ] = None,
+) -> None:
+    """Build what is out of date and write a static site: player pages and a podcast feed."""
+    from voiceroutine.share.publish import publish as publish_site
+    from voiceroutine.share.publish import routine_files
+    from voiceroutine.share.site import SiteSettings
+
+    state = _state(ctx)
+    if title is not None and not title.strip():
+        raise typer.BadParameter("the title is empty", param_hint="--title")
+    files = _run(ctx, lambda: routine_files(routines or [DEFAULT_ROUTINES]))
+    options = api.BuildOptions(out_dir=build_dir, force=force)
+    settings = SiteSettings(base_url=base_url)
+    if title:
+        settings = replace(settings, title=title.strip())
+    with _progress(state) as progress:
+        progress("Routines", 0, len(files))
+        done = 0
+
+        def report(outcome: Outcome) -> None:
+            nonlocal done
+            done += 1
+            progress("Routines", done, len(files))
+            if outcome.result is not None:
+                _report_build(state, outcome.path, outcome.result)
+
+        jobs = jobs or default_jobs()
+        _run(ctx, lambda: publish_site(files, site, settings, options, jobs, report))
+    name = escape(str(site))
+    state.out.print(
+        f"[green]published[/] {name}: {_count(len(files), 'routine')}, "
+        f"index.html and feed.xml; to listen on a phone: voiceroutine serve {name}"
+    )
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    site: Annotated[
+        Path, typer.Argument(help="A folder that publish wrote.", metavar="SITE")
+    ] = DEFAULT_SITE,
+    port: Annotated[
+        int, typer.Option("--port", min=0, max=65535, help="Port (0 picks a free one).")
+    ] = 8000,
+    host: Annotated[
+        str,
+        typer.Option("--host", help="Address to listen on; 127.0.0.1 keeps it to this machine."),
+    ] = "0.0.0.0",
+) -> None:
+    """Serve a published site on the local network; print its address and a QR code."""
+    import os
+
+    from voiceroutine.share.serve import make_server, qr_code, serve_until_stopped, site_url
+
+    state = _state(ctx)
+    server = _run(ctx, lambda: make_server(site, host, port))
+    address = site_url(server)
+    state.out.print(f"Serving {escape(str(site))} at [bold]{escape(address)}[/]")
+    state.out.print(f"Podcast feed: {escape(address)}feed.xml")
+    colours = state.out.is_terminal and "NO_COLOR" not in os.environ
+    sys.stdout.write(qr_code(address, colours))
+    if address.startswith(("http://127.", "http://[::1]")):
+        state.out.print("Only this machine can open it (--host 0.0.0.0 opens it to the network).")
+    else:
+        state.out.print("Scan the code with a phone on the same network, or type the address.")
+    state.out.print("Press Ctrl-C to stop.")
+    sys.stdout.flush()
+    serve_until_stopped(server)
+    state.out.print("stopped")
 
 
 def _dosing(entry: object) -> str:

@@ -1,0 +1,131 @@
+"""Gather what the site and the feed show of one built routine: its text, files and timeline."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from voiceroutine.api import BuildResult
+from voiceroutine.errors import Place, VoiceroutineError
+
+MEDIA_TYPES = {
+    "mp3": "audio/mpeg",
+    "m4a": "audio/mp4",
+    "m4b": "audio/mp4",
+    "opus": "audio/ogg",
+    "ogg": "audio/ogg",
+    "flac": "audio/flac",
+    "wav": "audio/wav",
+}
+"""The media type of each audio format, as a feed's enclosure and a browser expect it."""
+
+TIMED_KINDS = {
+    "hold": "Hold",
+    "rest": "Rest",
+    "breath-hold": "Hold your breath",
+    "get-ready": "Get ready",
+}
+"""The timed periods whose time left the player shows, and how it names them."""
+
+
+@dataclass(frozen=True)
+class Chapter:
+    title: str
+    start_ms: int
+    end_ms: int
+
+
+@dataclass(frozen=True)
+class Period:
+    """A hold or rest: the player counts down the time left in it."""
+
+    label: str
+    start_ms: int
+    end_ms: int
+
+
+@dataclass(frozen=True)
+class Episode:
+    """One built routine, ready to publish: `slug` is the routine file's stem."""
+
+    slug: str
+    title: str
+    description: str | None
+    author: str | None
+    language: str
+    duration_ms: int
+    exercises: tuple[str, ...]
+    chapters: tuple[Chapter, ...]
+    periods: tuple[Period, ...]
+    source: Path
+    audio: Path
+    subtitles: Path
+    chapters_file: Path
+    timeline_file: Path
+    cover: Path | None
+    library: Path | None
+    build_id: str
+    built_at: datetime.datetime
+
+    @property
+    def media_type(self) -> str:
+        return MEDIA_TYPES.get(self.audio.suffix.lstrip(".").lower(), "application/octet-stream")
+
+    @property
+    def audio_size(self) -> int:
+        return self.audio.stat().st_size
+
+
+def episode(path: Path, result: BuildResult) -> Episode:
+    """The episode for the routine at `path`, from the files its build wrote."""
+    from voiceroutine.library.phrasebook import load_phrasebook
+    from voiceroutine.loader import load_routine
+
+    routine = load_routine(path)
+    timeline = _read_timeline(result.timeline_file)
+    phrases = load_phrasebook(routine.voice.language)
+    framing = {phrases.first(key) for key in ("chapter_intro", "chapter_outro", "chapter_rest")}
+    chapters = tuple(
+        Chapter(str(c["title"]), int(c["start_ms"]), int(c["end_ms"])) for c in timeline["chapters"]
+    )
+    exercises = tuple(dict.fromkeys(c.title for c in chapters if c.title not in framing))
+    periods = tuple(
+        Period(TIMED_KINDS[s["kind"]], int(s["start_ms"]), int(s["end_ms"]))
+        for s in timeline.get("segments", [])
+        if s["kind"] in TIMED_KINDS
+    )
+    built = datetime.datetime.fromtimestamp(result.audio.stat().st_mtime, datetime.timezone.utc)
+    library = (path.parent / routine.library).resolve() if routine.library else None
+    return Episode(
+        slug=path.stem,
+        title=routine.title,
+        description=routine.description,
+        author=routine.author,
+        language=routine.voice.language,
+        duration_ms=int(timeline["duration_ms"]),
+        exercises=exercises,
+        chapters=chapters,
+        periods=periods,
+        source=path,
+        audio=result.audio,
+        subtitles=result.subtitles,
+        chapters_file=result.chapters_file or result.audio.with_suffix(".chapters.json"),
+        timeline_file=result.timeline_file,
+        cover=Path(routine.cover) if routine.cover else None,
+        library=library,
+        build_id=result.build_id,
+        built_at=built.replace(microsecond=0),
+    )
+
+
+def _read_timeline(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise VoiceroutineError(f"cannot read the timeline: {error}", Place(path)) from None
+    if not isinstance(data, dict) or "chapters" not in data or "duration_ms" not in data:
+        raise VoiceroutineError("not a voiceroutine timeline file", Place(path))
+    return data

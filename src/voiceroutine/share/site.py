@@ -1,0 +1,196 @@
+"""Write the static site: an index, a player page per routine, their files and the podcast feed.
+
+Every text from a routine is escaped by the templates (autoescaping HTML) and
+the feed's XML writer; the pages load nothing from other hosts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass, fields, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from voiceroutine import __version__
+from voiceroutine.durations import format_duration
+from voiceroutine.errors import VoiceroutineError
+from voiceroutine.share.artwork import artwork_png
+from voiceroutine.share.episodes import Episode
+from voiceroutine.share.feed import Channel, podcast_feed
+from voiceroutine.share.layout import (
+    ARTWORK,
+    ASSETS,
+    FEED,
+    INDEX,
+    RESERVED,
+    EpisodePaths,
+    episode_paths,
+    url,
+)
+from voiceroutine.share.swap import replace_folder
+
+STATIC_FILES = ("site.css", "player.js", "icon.svg")
+DEFAULT_TITLE = "Guided routines"
+DEFAULT_DESCRIPTION = (
+    "Voice-guided exercise and breathing routines to follow with your eyes closed."
+)
+
+
+@dataclass(frozen=True)
+class SiteSettings:
+    title: str = DEFAULT_TITLE
+    description: str = DEFAULT_DESCRIPTION
+    author: str = "voiceroutine"
+    base_url: str | None = None
+    """The address the site will be served from (for the feed); None keeps links relative."""
+
+
+def write_site(site: Path, episodes: Sequence[Episode], settings: SiteSettings) -> None:
+    """Write the site for `episodes` into `site`, replacing the tool's old files in one swap."""
+    _check_slugs(episodes)
+    replace_folder(site, lambda stage: _fill(stage, episodes, settings))
+
+
+def _check_slugs(episodes: Sequence[Episode]) -> None:
+    seen: dict[str, Path] = {}
+    for episode in episodes:
+        if episode.slug in RESERVED or episode.slug.startswith("."):
+            raise VoiceroutineError(
+                f"a routine file cannot be named '{episode.slug}' in a site; rename it"
+            )
+        if episode.slug in seen:
+            raise VoiceroutineError(
+                f"two routines would share the page '{episode.slug}': "
+                f"{seen[episode.slug]} and {episode.source}; rename one"
+            )
+        seen[episode.slug] = episode.source
+
+
+def _fill(stage: Path, episodes: Sequence[Episode], settings: SiteSettings) -> list[str]:
+    """Write every file of the site into `stage`; return their paths relative to it."""
+    written: list[str] = []
+
+    def put(path: str, data: bytes | str) -> None:
+        destination = stage / path
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        destination.write_bytes(data)
+        written.append(path)
+
+    def copy(path: str, source: Path, link: bool) -> None:
+        destination = stage / path
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        written.append(path)
+        if link:  # build outputs are replaced by new files, never changed in place
+            with contextlib.suppress(OSError):
+                os.link(source, destination)
+                return
+        shutil.copyfile(source, destination)
+
+    static = resources.files("voiceroutine.share") / "static"
+    for name in STATIC_FILES:
+        put(f"{ASSETS}/{name}", static.joinpath(name).read_bytes())
+    put(ARTWORK, artwork_png())
+
+    templates = _templates()
+    common = {"version": __version__, "site_title": settings.title}
+    items = []
+    for episode in episodes:
+        paths = episode_paths(episode)
+        copy(paths.audio, episode.audio, link=True)
+        copy(paths.subtitles, episode.subtitles, link=True)
+        copy(paths.chapters, episode.chapters_file, link=True)
+        copy(paths.timeline, episode.timeline_file, link=True)
+        copy(paths.source, episode.source, link=False)
+        if episode.cover and paths.cover:
+            copy(paths.cover, episode.cover, link=False)
+        if episode.library and paths.library:
+            copy(paths.library, episode.library, link=False)
+        facts = _facts(episode)
+        page = templates.get_template("routine.html").render(
+            **common,
+            **facts,
+            root="../",
+            language=episode.language,
+            episode=episode,
+            files=_in_folder(paths),
+            chapters=[
+                {"title": c.title, "start_ms": c.start_ms, "clock": format_duration(c.start_ms)}
+                for c in episode.chapters
+            ],
+            timeline=_player_data(episode),
+        )
+        put(paths.page, page)
+        items.append({"episode": episode, "paths": paths, **facts})
+
+    languages = {episode.language for episode in episodes}
+    language = languages.pop() if len(languages) == 1 else "en"
+    index = templates.get_template("index.html").render(
+        **common, root="", language=language, items=items,
+        site_description=settings.description,
+    )  # fmt: skip
+    put(INDEX, index)
+    channel = Channel(
+        title=settings.title,
+        description=settings.description,
+        language=language,
+        author=settings.author,
+        artwork=ARTWORK,
+        base_url=settings.base_url,
+    )
+    put(FEED, podcast_feed(channel, episodes))
+    return written
+
+
+def _templates() -> Any:
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+    environment = Environment(
+        loader=PackageLoader("voiceroutine.share", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    environment.filters["url"] = url
+    return environment
+
+
+def _facts(episode: Episode) -> dict[str, str]:
+    """What the pages say about an episode's audio: its length, format and size."""
+    minutes = max(1, round(episode.duration_ms / 60_000))
+    return {
+        "length": f"{minutes} min",
+        "format": episode.audio.suffix.lstrip(".").upper(),
+        "size": f"{episode.audio_size / 1e6:.1f} MB",
+    }
+
+
+def _in_folder(paths: EpisodePaths) -> EpisodePaths:
+    """The episode's paths relative to its own folder, where its page is."""
+    prefix = f"{paths.folder}/"
+    changed = {
+        field.name: value.removeprefix(prefix) if isinstance(value, str) else value
+        for field in fields(paths)
+        if (value := getattr(paths, field.name)) is not None
+    }
+    return replace(paths, **changed)
+
+
+def _player_data(episode: Episode) -> dict[str, object]:
+    """What the page's player needs from the timeline: chapters and the holds and rests."""
+    return {
+        "duration_ms": episode.duration_ms,
+        "chapters": [
+            {"title": c.title, "start_ms": c.start_ms, "end_ms": c.end_ms} for c in episode.chapters
+        ],
+        "periods": [
+            {"label": p.label, "start_ms": p.start_ms, "end_ms": p.end_ms} for p in episode.periods
+        ],
+    }
