@@ -27,7 +27,7 @@ def layout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]
     elsewhere = tmp_path / "elsewhere"
     routines.mkdir()
     elsewhere.mkdir()
-    make_audio_file(elsewhere / "waves.wav", "sine=frequency=220", 1.0)
+    make_audio_file(elsewhere / "waves.wav", "sine=frequency=220", 5.0)
     return routines, elsewhere
 
 
@@ -137,3 +137,18 @@ def test_a_media_file_larger_than_the_limit_is_refused(layout: tuple[Path, Path]
         "routine.yaml:3:10: music: the music file 'huge.wav' is larger than 200 MB" in result.stderr
     )
     assert os.path.getsize(huge) == 200_000_001
+
+
+def test_allowed_folders_reach_shared_and_published_builds(layout: tuple[Path, Path]) -> None:
+    routines, elsewhere = layout
+    write(routines, "../elsewhere/waves.wav")
+    allow = ("--allow-dir", str(elsewhere))
+    result = run_cli(*allow, "build", "routine.yaml", "-o", "out", "--share", cwd=routines)
+    assert result.returncode == 0, result.stderr
+    assert (routines / "out" / "routine.zip").is_file()
+    site = routines.parent / "site"
+    result = run_cli(
+        *allow, "publish", "routine.yaml", "-o", str(site), "--build-dir", "out", cwd=routines
+    )
+    assert result.returncode == 0, result.stderr
+    assert (site / "feed.xml").is_file()

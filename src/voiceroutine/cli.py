@@ -196,7 +196,7 @@ def _share_build(state: _State, path: Path, result: api.BuildResult) -> None:
     """Pack a built routine into a zip to send, and say where it is."""
     from voiceroutine.share.bundle import share_zip
 
-    packed = share_zip(path, result)
+    packed = share_zip(path, result, state.allowed_dirs)
     size = packed.stat().st_size
     state.out.print(f"[green]packed[/] {escape(str(packed))}  {size / 1e6:.1f} MB")
 
@@ -512,7 +512,7 @@ def publish(
     if title is not None and not title.strip():
         raise typer.BadParameter("the title is empty", param_hint="--title")
     files = _run(ctx, lambda: routine_files(routines or [DEFAULT_ROUTINES]))
-    options = api.BuildOptions(out_dir=build_dir, force=force)
+    options = api.BuildOptions(out_dir=build_dir, force=force, allowed_dirs=state.allowed_dirs)
     settings = SiteSettings(base_url=base_url)
     if title:
         settings = replace(settings, title=title.strip())

@@ -66,7 +66,11 @@ def publish(
     failed = [outcome.error or str(outcome.path) for outcome in outcomes if not outcome.result]
     if failed:
         raise VoiceroutineError("\n".join(failed))
-    episodes = [episode(outcome.path, outcome.result) for outcome in outcomes if outcome.result]
+    episodes = [
+        episode(outcome.path, outcome.result, options.allowed_dirs)
+        for outcome in outcomes
+        if outcome.result
+    ]
     write_site(site, episodes, settings)
     return outcomes
 
