@@ -1,10 +1,16 @@
-"""A content-addressed, on-disk cache of trimmed speech clips, safe to share between builds."""
+"""A content-addressed, on-disk cache of trimmed speech clips, safe to share between builds.
+
+Each clip is a 16-bit mono WAV file with a chunk of its own after the
+samples holding their SHA-256, so a file that was truncated or damaged on
+disk is noticed and the line spoken again instead of a clip being garbled.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import struct
 import tempfile
 import wave
 from dataclasses import dataclass
@@ -15,7 +21,7 @@ import numpy as np
 from voiceroutine.tts.base import RawClip
 
 CACHE_DIR_ENV = "VOICEROUTINE_CACHE_DIR"
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 """Bump when the way clips are processed before caching changes."""
 
 
@@ -47,17 +53,21 @@ class ClipCache:
         return self.folder / key[:2] / f"{key}.wav"
 
     def get(self, key: str) -> RawClip | None:
-        """The cached clip, or None when absent or unreadable (it is then made again)."""
+        """The cached clip, or None when absent, unreadable or damaged (it is then made again)."""
+        path = self.path(key)
         try:
-            with wave.open(str(self.path(key)), "rb") as file:
+            with wave.open(str(path), "rb") as file:
                 if file.getnchannels() != 1 or file.getsampwidth() != 2:
                     return None
                 frames = file.readframes(file.getnframes())
                 rate = file.getframerate()
                 expected = file.getnframes() * 2
+            with path.open("rb") as raw:
+                raw.seek(-CHECKSUM_CHUNK_BYTES, os.SEEK_END)
+                trailer = raw.read()
         except (OSError, EOFError, wave.Error):
             return None
-        if len(frames) != expected or not frames:
+        if len(frames) != expected or not frames or trailer != _checksum_chunk(frames):
             return None
         samples = np.frombuffer(frames, dtype="<i2").astype(np.float32) / 32768.0
         return RawClip(samples, rate)
@@ -74,7 +84,31 @@ class ClipCache:
                 file.setsampwidth(2)
                 file.setframerate(clip.sample_rate)
                 file.writeframes(pcm.tobytes())
+            _append_checksum(Path(temporary), pcm.tobytes())
             os.replace(temporary, target)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
+
+
+CHECKSUM_CHUNK_ID = b"vrck"
+CHECKSUM_CHUNK_BYTES = 8 + 32
+"""A RIFF chunk: its id, its size (32), then the SHA-256 of the samples."""
+
+
+def _checksum_chunk(pcm: bytes) -> bytes:
+    return CHECKSUM_CHUNK_ID + struct.pack("<I", 32) + hashlib.sha256(pcm).digest()
+
+
+def _append_checksum(path: Path, pcm: bytes) -> None:
+    """Add the checksum chunk after the samples and count it in the RIFF header's size.
+
+    The samples are an even number of bytes, so the chunk needs no padding;
+    WAV readers skip chunks they do not know.
+    """
+    with path.open("r+b") as file:
+        file.seek(0, os.SEEK_END)
+        file.write(_checksum_chunk(pcm))
+        size = file.tell()
+        file.seek(4)
+        file.write(struct.pack("<I", size - 8))
