@@ -112,7 +112,7 @@ def encode(
         run = pipe_into_ffmpeg(arguments, pcm_blocks)
     label = name or destination.name
     if run.code != 0:
-        raise VoiceroutineError(f"ffmpeg could not encode {label}: {run.last_line()}")
+        raise VoiceroutineError(f"ffmpeg could not encode {label}: {run.reason()}")
     if not destination.exists() or os.path.getsize(destination) == 0:
         raise VoiceroutineError(f"ffmpeg wrote nothing for {label}")
     return integrated_from_report(run.stderr)

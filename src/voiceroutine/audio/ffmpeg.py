@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import signal
 import subprocess
 import tempfile
 import warnings
@@ -47,9 +49,20 @@ class FfmpegRun:
     code: int
     stderr: str
 
-    def last_line(self) -> str:
-        lines = self.stderr.strip().splitlines()
-        return lines[-1] if lines else f"exit status {self.code}"
+    def reason(self) -> str:
+        """Why it failed, in one line: the signal that killed it, or its last error message."""
+        if self.code < 0:
+            return f"it was killed by {signal.Signals(-self.code).name}"
+        lines = [LOG_PREFIX.sub("", line).strip() for line in self.stderr.splitlines()]
+        lines = [line for line in lines if line and line not in GENERIC_FAILURES]
+        errors = [line for line in lines if "error" in line.lower()]
+        return (errors or lines or [f"exit status {self.code}"])[-1]
+
+
+LOG_PREFIX = re.compile(r"^(\[[^\]]* @ 0x[0-9a-f]+\] )+")
+"""ffmpeg's "[out#0/mp3 @ 0x55ec977bb640] " before a message."""
+GENERIC_FAILURES = ("Conversion failed!",)
+"""Lines ffmpeg ends with after any error, which say nothing of the cause."""
 
 
 def pipe_into_ffmpeg(arguments: Sequence[str], blocks: Iterable[bytes]) -> FfmpegRun:
