@@ -20,6 +20,7 @@ from voiceroutine.audio.loudness import (
     plan_gain,
     predict_integrated,
 )
+from voiceroutine.audio.truepeak import true_peak_dbtp
 
 RATE = 44_100
 
@@ -66,7 +67,24 @@ def test_the_encoder_measures_a_sine_as_bs1770_says(tmp_path) -> None:
     sine = 0.1 * np.sin(2 * np.pi * 997 * t)
     pcm = (sine * 32767).round().astype("<i2").tobytes()
     measured = encode([pcm], tmp_path / "sine.wav", FORMATS["wav"], RATE, 1)
-    assert measured == pytest.approx(-23.0, abs=0.1)
+    assert measured.integrated_lufs == pytest.approx(-23.0, abs=0.1)
+    assert measured.true_peak_dbtp == pytest.approx(-20.0, abs=0.05)
+
+
+@pytest.mark.parametrize("name", ["mp3", "ogg", "opus", "flac", "wav", "m4b"])
+def test_the_peak_checked_while_encoding_is_the_peak_of_the_written_file(
+    tmp_path, name: str
+) -> None:
+    audio_format = FORMATS[name]
+    rate = audio_format.default_rate
+    samples = speech_like(3.0)
+    pcm = (samples / np.max(np.abs(samples)) * 0.8 * 32767).round().astype("<i2")
+    stereo = np.repeat(pcm[:, np.newaxis], 2, axis=1).tobytes()
+    target = tmp_path / f"speech.{audio_format.extension}"
+    measured = encode([stereo[: len(stereo) // 2], stereo[len(stereo) // 2 :]], target,
+                      audio_format, rate, 2)  # fmt: skip
+    assert measured.true_peak_dbtp == pytest.approx(true_peak_dbtp(target, 2, rate), abs=0.05)
+    assert -8.0 < measured.true_peak_dbtp < 2.0  # lossy codecs round off the clicks
 
 
 def test_the_prediction_gates_silence_out_as_bs1770_does() -> None:

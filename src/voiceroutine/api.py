@@ -301,7 +301,6 @@ def _build(
     from voiceroutine.audio.master import master
     from voiceroutine.audio.sources import music_bed
     from voiceroutine.audio.tags import write_tags
-    from voiceroutine.audio.truepeak import true_peak_dbtp
     from voiceroutine.export import session_files, write_session
 
     path = compiled.source
@@ -331,14 +330,16 @@ def _build(
                 blocks, destination, choices.audio_format, rate, mix.channels,
                 choices.bitrate, timeline.chapters, files.audio.name,
             )  # fmt: skip
-            peak = true_peak_dbtp(destination, mix.channels, rate)
-            loudness = replace(loudness, measured_lufs=measured, true_peak_dbtp=peak)
+            peak = measured.true_peak_dbtp
+            loudness = replace(
+                loudness, measured_lufs=measured.integrated_lufs, true_peak_dbtp=peak
+            )
             over = peak - TRUE_PEAK_LIMIT_DBTP
             if over > 0:  # the encoder pushed a peak past the limit: a little quieter
                 quieter = loudness.gain_db - over - PEAK_RETRY_MARGIN_DB
                 loudness = replace(loudness, gain_db=quieter, max_gain_db=quieter)
                 continue
-            better = corrected(loudness, measured)
+            better = corrected(loudness, measured.integrated_lufs)
             if better is None:
                 break
             loudness = better

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from voiceroutine.audio.ffmpeg import pipe_into_ffmpeg
 from voiceroutine.audio.loudness import LOSSLESS_HEADROOM_DB, integrated_from_report
+from voiceroutine.audio.truepeak import true_peak_dbtp, true_peak_of_stream
 from voiceroutine.errors import VoiceroutineError
 from voiceroutine.timeline import ChapterSpan
 
@@ -33,6 +36,10 @@ class AudioFormat:
     """How far under the true-peak limit the mix's peaks stay before encoding: lossy
     encoders add peaks of their own (measured on eSpeak speech: MP3 1.6 dB, AAC and Opus
     up to 3 dB). The encoded file is checked, and encoded again quieter if need be."""
+    stream_container: str | None = None
+    """A container in which the encoder's output can be streamed to a decoder, so the
+    true peak is checked while encoding; None checks the file after it is written (MP4,
+    whose chapters ffmpeg writes only when the file is its one output)."""
 
     def bitrate(self, kbps: int | None, channels: int) -> int | None:
         if self.mono_kbps is None:
@@ -47,7 +54,7 @@ FORMATS: dict[str, AudioFormat] = {
     "mp3": AudioFormat(
         "mp3", "mp3", "mp3", "libmp3lame", 64,
         sample_rates=(32_000, 44_100, 48_000), options=("-id3v2_version", "3"),
-        peak_headroom_db=2.0,
+        peak_headroom_db=2.0, stream_container="mp3",
     ),
     # AAC in MP4: m4b is the audiobook flavour that podcast apps and phones bookmark.
     "m4a": AudioFormat(
@@ -62,12 +69,22 @@ FORMATS: dict[str, AudioFormat] = {
     # eSpeak speech; at 48 kbit/s in its general mode, 0.6 dB.
     "opus": AudioFormat(
         "opus", "opus", "opus", "libopus", 48, sample_rates=(48_000,), default_rate=48_000,
-        peak_headroom_db=2.0,
+        peak_headroom_db=2.0, stream_container="ogg",
     ),
-    "ogg": AudioFormat("ogg", "ogg", "ogg", "libvorbis", 64, peak_headroom_db=2.0),
-    "flac": AudioFormat("flac", "flac", "flac", "flac", None),
-    "wav": AudioFormat("wav", "wav", "wav", "pcm_s16le", None),
+    "ogg": AudioFormat(
+        "ogg", "ogg", "ogg", "libvorbis", 64, peak_headroom_db=2.0, stream_container="ogg"
+    ),
+    "flac": AudioFormat("flac", "flac", "flac", "flac", None, stream_container="flac"),
+    "wav": AudioFormat("wav", "wav", "wav", "pcm_s16le", None, stream_container="s16le"),
 }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Measured:
+    """What the encoder's meter and the decoded file's check found."""
+
+    integrated_lufs: float
+    true_peak_dbtp: float
 
 
 def encode(
@@ -79,14 +96,20 @@ def encode(
     bitrate_kbps: int | None = None,
     chapters: Sequence[ChapterSpan] = (),
     name: str | None = None,
-) -> float:
-    """Encode 16-bit PCM blocks into `destination` and return their integrated loudness.
+) -> Measured:
+    """Encode 16-bit PCM blocks into `destination`; measure its loudness and true peak.
 
     The same ffmpeg process measures what it encodes with its EBU R128 meter
-    (ITU-R BS.1770), so the loudness costs no second pass. Raises
-    VoiceroutineError on failure; `name` is how the file is called in
-    messages (the destination may be a temporary file).
+    (ITU-R BS.1770), so the loudness costs no second pass. Where the format
+    allows, the encoded stream also goes to a decoder that checks its true
+    peak on the other core while encoding goes on; otherwise the file is
+    decoded afterwards. Raises VoiceroutineError on failure; `name` is how
+    the file is called in messages (the destination may be a temporary file).
     """
+    label = name or destination.name
+    stream = audio_format.stream_container
+    if stream is not None and TEE_RESERVED.search(destination.name):
+        stream = None  # such a name would need escaping inside the tee muxer's list
     inputs = ["-f", "s16le", "-ar", str(sample_rate), "-ac", str(channels), "-i", "pipe:0"]
     with tempfile.TemporaryDirectory(prefix="voiceroutine-") as folder:
         outputs = ["-map", "[out]"]
@@ -107,15 +130,40 @@ def encode(
         bitrate = audio_format.bitrate(bitrate_kbps, channels)
         if bitrate is not None:
             arguments += ["-b:a", f"{bitrate}k"]
-        arguments += [*audio_format.options, "-f", audio_format.muxer, str(destination)]
+        if stream is None:
+            arguments += [*audio_format.options, "-f", audio_format.muxer, destination.name]
+        else:
+            arguments += ["-f", "tee", tee_outputs(audio_format, destination.name, stream)]
         arguments += ["-map", "[measured]", "-f", "null", "-"]
-        run = pipe_into_ffmpeg(arguments, pcm_blocks)
-    label = name or destination.name
+
+        def check_stream(encoded: IO[bytes]) -> float:
+            assert stream is not None
+            return true_peak_of_stream(encoded, stream, channels, sample_rate, label)
+
+        run = pipe_into_ffmpeg(
+            arguments, pcm_blocks, cwd=destination.parent,
+            read_output=check_stream if stream is not None else None,
+        )  # fmt: skip
     if run.code != 0:
         raise VoiceroutineError(f"ffmpeg could not encode {label}: {run.reason()}")
     if not destination.exists() or os.path.getsize(destination) == 0:
         raise VoiceroutineError(f"ffmpeg wrote nothing for {label}")
-    return integrated_from_report(run.stderr)
+    peak = (
+        run.output if run.output is not None else true_peak_dbtp(destination, channels, sample_rate)
+    )
+    return Measured(integrated_from_report(run.stderr), peak)
+
+
+TEE_RESERVED = re.compile(r"[|\\\[\]:'\"]")
+"""Characters with a meaning in the tee muxer's list of outputs."""
+
+
+def tee_outputs(audio_format: AudioFormat, file_name: str, stream: str) -> str:
+    """The tee muxer's outputs: the file, and the same packets on stdout in `stream`."""
+    options = [f"f={audio_format.muxer}"]
+    pairs = zip(audio_format.options[::2], audio_format.options[1::2], strict=True)
+    options += [f"{key.lstrip('-')}={value}" for key, value in pairs]
+    return f"[{':'.join(options)}]{file_name}|[f={stream}]pipe\\:1"
 
 
 METER_NOISE = 1e-5

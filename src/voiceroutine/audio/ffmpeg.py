@@ -8,12 +8,16 @@ import signal
 import subprocess
 import tempfile
 import warnings
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from functools import cache
-from typing import Any
+from pathlib import Path
+from typing import IO, Any, Generic, TypeVar
 
 from voiceroutine.errors import VoiceroutineError
+
+T = TypeVar("T")
 
 FFMPEG_ENV = "VOICEROUTINE_FFMPEG"
 """Set to a path to use another ffmpeg binary than the bundled one."""
@@ -43,11 +47,12 @@ def audio_segment_class() -> Any:
 
 
 @dataclass(frozen=True)
-class FfmpegRun:
-    """How an ffmpeg process ended: its exit code and what it wrote on stderr."""
+class FfmpegRun(Generic[T]):
+    """How an ffmpeg process ended: its exit code, what it wrote on stderr, what was read."""
 
     code: int
     stderr: str
+    output: T | None = None
 
     def reason(self) -> str:
         """Why it failed, in one line: the signal that killed it, or its last error message."""
@@ -65,19 +70,30 @@ GENERIC_FAILURES = ("Conversion failed!",)
 """Lines ffmpeg ends with after any error, which say nothing of the cause."""
 
 
-def pipe_into_ffmpeg(arguments: Sequence[str], blocks: Iterable[bytes]) -> FfmpegRun:
+def pipe_into_ffmpeg(
+    arguments: Sequence[str],
+    blocks: Iterable[bytes],
+    cwd: Path | None = None,
+    read_output: Callable[[IO[bytes]], T] | None = None,
+) -> FfmpegRun[T]:
     """Run ffmpeg with `arguments`, streaming `blocks` to its standard input.
 
-    The process is killed if the producer of the blocks fails or the build is
-    interrupted, so no ffmpeg is left behind.
+    With `read_output`, ffmpeg's standard output is handed to it, in a thread
+    of its own, while the blocks are written; what it returns is the run's
+    `output`. The process is killed if the producer of the blocks fails or
+    the build is interrupted, so no ffmpeg is left behind.
     """
     command = [ffmpeg_exe(), "-hide_banner", "-nostdin", *arguments]
-    with tempfile.TemporaryFile() as errors:
+    stdout = subprocess.PIPE if read_output else None
+    with tempfile.TemporaryFile() as errors, ThreadPoolExecutor(1) as reader:
         try:
-            process = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=errors)
+            process = subprocess.Popen(
+                command, stdin=subprocess.PIPE, stdout=stdout, stderr=errors, cwd=cwd
+            )
         except OSError as error:
             raise VoiceroutineError(f"cannot run ffmpeg ({command[0]}): {error.strerror}") from None
         assert process.stdin is not None
+        output = reader.submit(read_output, process.stdout) if read_output else None
         try:
             for block in blocks:
                 process.stdin.write(block)
@@ -90,4 +106,7 @@ def pipe_into_ffmpeg(arguments: Sequence[str], blocks: Iterable[bytes]) -> Ffmpe
             raise
         code = process.wait()
         errors.seek(0)
-        return FfmpegRun(code, errors.read().decode("utf-8", "replace"))
+        run: FfmpegRun[T] = FfmpegRun(code, errors.read().decode("utf-8", "replace"))
+        if output is not None and code == 0:
+            run = replace(run, output=output.result())
+        return run
