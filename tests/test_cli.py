@@ -35,7 +35,8 @@ def test_help_check_and_plan_do_not_load_audio_libraries() -> None:
         "import sys\n"
         "from voiceroutine import cli, api\n"
         "api.check(__import__('pathlib').Path(sys.argv[1]))\n"
-        "heavy = {'numpy', 'pydub', 'pyttsx3', 'soxr', 'imageio_ffmpeg', 'mutagen'}\n"
+        "heavy = {'numpy', 'pydub', 'pyttsx3', 'soxr', 'imageio_ffmpeg', 'mutagen',"
+        " 'piper', 'onnxruntime'}\n"
         "heavy &= set(sys.modules)\n"
         "print(sorted(heavy))\n"
     )
@@ -93,7 +94,7 @@ def test_voices_lists_english_voices(tmp_path: Path) -> None:
 def test_unknown_engine_lists_the_valid_ones(tmp_path: Path) -> None:
     result = run_cli("voices", "--engine", "nope", cwd=tmp_path)
     assert result.returncode == 1
-    assert "unknown speech engine 'nope'; choose one of: pyttsx3" in result.stderr
+    assert "unknown speech engine 'nope'; choose one of: piper, pyttsx3" in result.stderr
 
 
 def test_build_the_evening_routine_as_the_readme_says(tmp_path: Path) -> None:

@@ -20,7 +20,8 @@ from voiceroutine.routine import Routine
 from voiceroutine.timeline import Timeline, clip_ms_from_samples, schedule
 from voiceroutine.tts.base import Engine, VoiceSettings
 from voiceroutine.tts.estimate import estimate_clip_ms, estimate_sound_ms
-from voiceroutine.tts.registry import engine_names
+from voiceroutine.tts.presets import effective_rate
+from voiceroutine.tts.registry import engine_names, unknown_engine
 
 if TYPE_CHECKING:
     import numpy as np
@@ -111,21 +112,22 @@ def compile_file(
     routine = load_routine(path, allowed_dirs)
     engine_name = overrides.engine or routine.voice.engine
     if engine_name not in engine_names():
-        raise VoiceroutineError(
-            f"unknown speech engine '{engine_name}'; choose one of: {', '.join(engine_names())}",
-            Place(path),
-        )
+        raise VoiceroutineError(unknown_engine(engine_name), Place(path))
     phrases = load_phrasebook(routine.voice.language)
+    # A voice or speaker the routine names belongs to the routine's own engine.
+    same_engine = engine_name == routine.voice.engine
     voice = VoiceSettings(
-        name=overrides.name or routine.voice.name,
+        name=overrides.name or (routine.voice.name if same_engine else None),
         rate=overrides.rate or routine.voice.rate,
         language=routine.voice.language,
         preferred=phrases.voice or None,
+        speaker=routine.voice.speaker if same_engine else None,
+        preset=routine.voice.preset,
     )
     with _in_file(path):
         # The intro says how long the session is: measure a first draft with estimated speech.
         draft = compile_routine(routine, phrases)
-        estimate = _schedule_estimated(draft, voice.rate).duration_ms
+        estimate = _schedule_estimated(draft, effective_rate(voice)).duration_ms
         plan = compile_routine(routine, phrases, minutes=max(1, round(estimate / 60_000)))
     return Compiled(path, routine, plan, engine_name, voice)
 
@@ -147,7 +149,7 @@ def _schedule_estimated(plan: Plan, rate: int | None) -> Timeline:
 
 def estimated_timeline(compiled: Compiled) -> Timeline:
     """The timeline with clip lengths guessed from the text: fast, needs no engine."""
-    return _schedule_estimated(compiled.plan, compiled.voice.rate)
+    return _schedule_estimated(compiled.plan, effective_rate(compiled.voice))
 
 
 def check(

@@ -323,29 +323,49 @@ def plan(
 @app.command()
 def voices(
     ctx: typer.Context,
-    engine: Annotated[str, typer.Option("--engine", help="Speech engine.")] = "pyttsx3",
+    engine: Annotated[
+        str | None, typer.Option("--engine", help="Only this speech engine (default: every one).")
+    ] = None,
     language: Annotated[
         str | None, typer.Option("--language", help="Only voices for this language, such as en.")
     ] = None,
 ) -> None:
-    """List the voices a speech engine offers."""
-    from voiceroutine.tts.registry import create_engine
+    """List the voices each installed speech engine offers."""
+    from voiceroutine.tts.base import VoiceInfo
+    from voiceroutine.tts.registry import create_engine, engine_names
+
+    def offered(name: str) -> list[VoiceInfo] | str:
+        try:
+            return create_engine(name).voices()
+        except VoiceroutineError as error:
+            return f"{name}: not available: {error}"
 
     state = _state(ctx)
-    found = _run(ctx, lambda: create_engine(engine).voices())
-    if language:
-        wanted = language.lower()
-        found = [
-            v
-            for v in found
-            if any(tag.split("-")[0] == wanted or tag == wanted for tag in v.languages)
-        ]
-    table = Table(title=f"{engine} voices")
-    for column in ("id", "name", "languages"):
-        table.add_column(column)
-    for voice in found:
-        table.add_row(Text(voice.id), Text(voice.name), Text(", ".join(voice.languages)))
-    state.out.print(table)
+    if engine:
+        engines = {engine: _run(ctx, lambda: create_engine(engine).voices())}
+    else:
+        engines = {name: offered(name) for name in engine_names()}
+    for name, found in engines.items():
+        if isinstance(found, str):
+            state.out.print(Text(found))
+            continue
+        if language:
+            wanted = language.lower()
+            found = [
+                v
+                for v in found
+                if any(tag.split("-")[0] == wanted or tag == wanted for tag in v.languages)
+            ]
+        columns = ["id", "name", "languages"]
+        if any(v.speakers for v in found):
+            columns.append("speakers")
+        table = Table(title=f"{name} voices")
+        for column in columns:
+            table.add_column(column)
+        for voice in found:
+            cells = [voice.id, voice.name, ", ".join(voice.languages), ", ".join(voice.speakers)]
+            table.add_row(*(Text(cell) for cell in cells[: len(columns)]))
+        state.out.print(table)
 
 
 exercises_app = typer.Typer(

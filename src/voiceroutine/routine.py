@@ -236,13 +236,76 @@ class StrictModel(BaseModel):
         return data
 
 
+def _voice_name(value: str, info: ValidationInfo) -> str:
+    """An engine's voice name, or a Piper voice file (.onnx, its .onnx.json beside it)."""
+    if not value.endswith(".onnx"):
+        return value
+    path = _file_next_to_routine(value, info, "Piper voice file")
+    if not Path(path + ".json").is_file():
+        raise PydanticCustomError(
+            "voice_config_missing",
+            "the Piper voice '{name}' needs its config '{name}.json' beside it",
+            {"name": value},
+        )
+    return path
+
+
+VoiceName = Annotated[
+    str,
+    Field(min_length=1, max_length=1000),
+    AfterValidator(_voice_name),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "description": "a voice from `voiceroutine voices`, or a Piper voice file (.onnx)",
+        }
+    ),
+]
+
+
+def _speaker(value: object) -> object:
+    if (isinstance(value, int) and not isinstance(value, bool) and value >= 0) or (
+        isinstance(value, str) and value.strip()
+    ):
+        return value
+    raise PydanticCustomError(
+        "speaker",
+        "expected a speaker's number (0, 1, ...) or name, got {value}",
+        {"value": repr(value)},
+    )
+
+
+Speaker = Annotated[
+    int | str,
+    BeforeValidator(_speaker),
+    WithJsonSchema(
+        {
+            "anyOf": [{"type": "integer", "minimum": 0}, {"type": "string", "minLength": 1}],
+            "description": "a speaker of a multi-speaker voice, by number or name",
+        }
+    ),
+]
+
+
 class Voice(StrictModel):
     """Which text-to-speech engine speaks, and how."""
 
     engine: str = "pyttsx3"
-    name: str | None = None
+    name: VoiceName | None = None
+    speaker: Speaker | None = None
     rate: Annotated[Whole, Field(ge=40, le=500)] | None = None
+    preset: Literal["calm"] | None = None
+    """A way of speaking: `calm` is slower and softer, for breathing work (see tts/presets.py)."""
     language: str = "en"
+
+    @field_validator("engine")
+    @classmethod
+    def _is_registered(cls, engine: str) -> str:
+        from voiceroutine.tts.registry import engine_names, unknown_engine
+
+        if engine not in engine_names():
+            raise PydanticCustomError("engine", "{message}", {"message": unknown_engine(engine)})
+        return engine
 
     @field_validator("language")
     @classmethod

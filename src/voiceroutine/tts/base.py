@@ -21,6 +21,10 @@ class VoiceSettings:
     language: str = "en"
     preferred: str | None = None
     """The voice the language's phrasebook suggests, used when it exists and no name is given."""
+    speaker: int | str | None = None
+    """A speaker of a multi-speaker voice, by number or name."""
+    preset: str | None = None
+    """A named way of speaking (see presets.py), such as `calm`."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,8 @@ class VoiceInfo:
     name: str
     languages: tuple[str, ...]
     gender: str | None = None
+    speakers: tuple[str, ...] = ()
+    """The speakers of a multi-speaker voice, in the order of their numbers."""
 
 
 @dataclass(frozen=True)
@@ -42,7 +48,13 @@ class RawClip:
 
 
 class Engine(Protocol):
-    """A text-to-speech engine. Engines are built once and passed down, never imported globally."""
+    """A text-to-speech engine. Engines are built once and passed down, never imported globally.
+
+    To add one, register a callable that takes no arguments and returns an
+    Engine under the `voiceroutine.engines` entry-point group of a package
+    (see tts/registry.py). Importing its module must be cheap: import the
+    engine's own libraries when the engine is built or first speaks.
+    """
 
     name: str
 

@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from voiceroutine.errors import VoiceroutineError
-from voiceroutine.tts.base import DEFAULT_RATE_WPM, RawClip, VoiceInfo, VoiceSettings
+from voiceroutine.tts.base import RawClip, VoiceInfo, VoiceSettings
+from voiceroutine.tts.presets import effective_rate, preset_of, soften
 
 
 class _Backend(Protocol):
@@ -49,18 +50,27 @@ class Pyttsx3Engine:
         return list(self._voices)
 
     def identity(self, voice: VoiceSettings) -> dict[str, str]:
-        return {
+        identity = {
             "engine": self.name,
             "backend": self._backend.version,
             "voice": self._resolve(voice).id,
-            "rate": str(voice.rate or DEFAULT_RATE_WPM),
+            "rate": str(effective_rate(voice)),
         }
+        if voice.preset:
+            identity["preset"] = voice.preset
+        return identity
 
     def synthesize(self, text: str, voice: VoiceSettings) -> RawClip:
-        return self._backend.speak(text, self._resolve(voice).id, voice.rate or DEFAULT_RATE_WPM)
+        clip = self._backend.speak(text, self._resolve(voice).id, effective_rate(voice))
+        treble_db = preset_of(voice).treble_db
+        return RawClip(soften(clip.samples, clip.sample_rate, treble_db), clip.sample_rate)
 
     def _resolve(self, voice: VoiceSettings) -> VoiceInfo:
         """The engine voice for a name (id, display name or language tag), or for the language."""
+        if voice.speaker not in (None, 0):
+            raise VoiceroutineError(
+                f"{self.name} voices have one speaker each; leave out speaker ({voice.speaker!r})"
+            )
         if voice.name:
             wanted = voice.name.lower()
             for candidate in self._voices:
@@ -100,14 +110,16 @@ def _short_id(voice: VoiceInfo) -> str:
 def _load_bundled_espeak() -> str:
     """Make `libespeak-ng.so.1` resolve to the espeakng-loader wheel's copy; return its version.
 
-    pyttsx3 opens the library by that name; a library already loaded globally
-    under the same name is the one the loader returns.
+    pyttsx3 opens the library by that name; a library already loaded with that
+    soname is the one the loader returns. It is loaded locally, not globally:
+    Piper's phonemizer carries its own eSpeak NG, and a global copy would take
+    the place of its functions and crash it when both engines share a process.
     """
     try:
         import espeakng_loader
     except ImportError:  # fall back to a system-wide eSpeak NG
         return "system"
-    library = ctypes.CDLL(espeakng_loader.get_library_path(), mode=ctypes.RTLD_GLOBAL)
+    library = ctypes.CDLL(espeakng_loader.get_library_path(), mode=ctypes.RTLD_LOCAL)
     os.environ.setdefault("ESPEAK_DATA_PATH", espeakng_loader.get_data_path())
     library.espeak_Info.restype = ctypes.c_char_p
     version = library.espeak_Info(None)

@@ -1,36 +1,50 @@
-"""Engines by name: the one place that knows which engines exist and how to build them."""
+"""Engines by name: found through the `voiceroutine.engines` entry points, built on demand.
+
+Every engine, the built-in ones included, is registered by a package under
+that entry-point group, as `name = "module:factory"`, where the factory takes
+no arguments and returns an Engine. Finding the names reads only package
+metadata; an engine's module is imported when the engine is built.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from importlib.metadata import EntryPoint, entry_points
 
 from voiceroutine.errors import VoiceroutineError
 from voiceroutine.tts.base import Engine
 
+ENTRY_POINT_GROUP = "voiceroutine.engines"
 DEFAULT_ENGINE = "pyttsx3"
 
 
-def _pyttsx3() -> Engine:
-    from voiceroutine.tts.pyttsx3_engine import Pyttsx3Engine
-
-    return Pyttsx3Engine()
-
-
-ENGINE_FACTORIES: dict[str, Callable[[], Engine]] = {"pyttsx3": _pyttsx3}
+def engine_entry_points() -> dict[str, EntryPoint]:
+    """The registered engines by name; when two packages claim a name, the first found wins."""
+    found: dict[str, EntryPoint] = {}
+    for point in entry_points(group=ENTRY_POINT_GROUP):
+        found.setdefault(point.name, point)
+    return found
 
 
 def engine_names() -> list[str]:
     """The engines that can be asked for by name (importing none of them)."""
-    return sorted(ENGINE_FACTORIES)
+    return sorted(engine_entry_points())
+
+
+def unknown_engine(name: str) -> str:
+    """The message for an engine nobody registered, listing the ones that are."""
+    return f"unknown speech engine '{name}'; choose one of: {', '.join(engine_names())}"
 
 
 def create_engine(name: str) -> Engine:
     """Build the engine called `name`; an unknown name lists the valid ones."""
+    point = engine_entry_points().get(name)
+    if point is None:
+        raise VoiceroutineError(unknown_engine(name))
     try:
-        factory = ENGINE_FACTORIES[name]
-    except KeyError:
-        choices = ", ".join(engine_names())
+        factory = point.load()
+    except ImportError as error:
+        package = f" (from {point.dist.name})" if point.dist else ""
         raise VoiceroutineError(
-            f"unknown speech engine '{name}'; choose one of: {choices}"
+            f"the speech engine '{name}'{package} cannot be loaded: {error}"
         ) from None
     return factory()
