@@ -84,3 +84,28 @@ def test_builds_at_the_same_time_share_one_cache(tmp_path: Path) -> None:
     for entry in (entry for entry in entries if entry.suffix == ".wav"):
         with wave.open(str(entry)) as clip:
             assert clip.getnframes() > 0
+
+
+def test_two_builds_of_one_routine_at_once_leave_a_whole_set(tmp_path: Path) -> None:
+    routine = tmp_path / "same.yaml"
+    routine.write_text(
+        "title: Same\nsteps:\n  - exercise: {name: Reach, reps: 2, hold: 3s}\n", encoding="utf-8"
+    )
+    out = tmp_path / "out"
+    first = api.build(routine, api.BuildOptions(out_dir=out))  # the clips are cached now
+    expected = first.timeline_file.read_text(encoding="utf-8")
+    command = [sys.executable, "-m", "voiceroutine", "build", str(routine), "-o", str(out)]
+    processes = [
+        subprocess.Popen([*command, "--force"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(2)
+    ]
+    for process in processes:
+        _, errors = process.communicate(timeout=300)
+        assert process.returncode == 0, errors.decode()
+    assert sorted(path.name for path in out.iterdir()) == [
+        "same.chapters.json", "same.json", "same.mp3", "same.vtt",
+    ]  # fmt: skip
+    assert first.timeline_file.read_text(encoding="utf-8") == expected
+    assert first.timeline is not None
+    decoded_ms = len(decode(first.audio)) * 1000 / 44_100
+    assert abs(decoded_ms - first.timeline.duration_ms) < 60
