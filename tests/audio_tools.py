@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -36,6 +38,25 @@ def onset_ms(
     if loud.size == 0:
         return None
     return (lo + int(loud[0])) * 1000 / ANALYSIS_RATE
+
+
+def onset_errors_ms(
+    samples: np.ndarray, cues: Iterable[dict[str, Any]], threshold_dbfs: float
+) -> list[float]:
+    """For each spoken cue, how far from its start_ms the sound really begins.
+
+    Each search starts a little before the cue and after the previous cue's end.
+    """
+    errors = []
+    previous_end = 0
+    for cue in cues:
+        found = onset_ms(
+            samples, max(previous_end + 5, cue["start_ms"] - 100), cue["end_ms"], threshold_dbfs
+        )
+        assert found is not None, f"no sound for {cue['text']!r} at {cue['start_ms']} ms"
+        errors.append(found - cue["start_ms"])
+        previous_end = cue["end_ms"]
+    return errors
 
 
 def peak_dbfs(samples: np.ndarray, from_ms: float, to_ms: float) -> float:

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from audio_tools import decode, onset_ms, peak_dbfs
+from audio_tools import decode, onset_errors_ms, onset_ms, peak_dbfs
 from voiceroutine import api
 from voiceroutine.audio.ffmpeg import ffmpeg_exe
 from voiceroutine.errors import VoiceroutineError
@@ -131,18 +131,7 @@ def test_decoded_length_matches_the_timeline(built: Built) -> None:
 
 
 def test_every_cue_begins_where_the_timeline_says(built: Built) -> None:
-    errors = []
-    previous_end = 0
-    for cue in speech_cues(built):
-        found = onset_ms(
-            built.samples,
-            max(previous_end + 5, cue["start_ms"] - 100),
-            cue["end_ms"],
-            ONSET_THRESHOLD_DBFS,
-        )
-        assert found is not None, f"no sound for {cue['text']!r} at {cue['start_ms']} ms"
-        errors.append(found - cue["start_ms"])
-        previous_end = cue["end_ms"]
+    errors = onset_errors_ms(built.samples, speech_cues(built), ONSET_THRESHOLD_DBFS)
     worst = max(abs(e) for e in errors)
     assert worst <= 15, f"largest onset error {worst:.2f} ms"
     assert len(errors) > 40

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from audio_tools import decode, onset_ms
+from audio_tools import decode, onset_errors_ms
 from transcribe import domain_language_model, transcribe_cues
 from voiceroutine import api
 from voiceroutine.errors import VoiceroutineError
@@ -77,18 +77,7 @@ def engine() -> PiperEngine:
 
 
 def test_every_cue_begins_where_the_timeline_says(piper_session: Session) -> None:
-    errors = []
-    previous_end = 0
-    for cue in piper_session.speech():
-        found = onset_ms(
-            piper_session.samples,
-            max(previous_end + 5, cue["start_ms"] - 100),
-            cue["end_ms"],
-            ONSET_THRESHOLD_DBFS,
-        )
-        assert found is not None, f"no sound for {cue['text']!r} at {cue['start_ms']} ms"
-        errors.append(found - cue["start_ms"])
-        previous_end = cue["end_ms"]
+    errors = onset_errors_ms(piper_session.samples, piper_session.speech(), ONSET_THRESHOLD_DBFS)
     worst = max(abs(error) for error in errors)
     assert worst <= 15, f"largest onset error {worst:.2f} ms"
     assert len(errors) > 20
