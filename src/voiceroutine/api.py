@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 SAMPLE_RATE = 44_100
 ENCODE_ATTEMPTS = 3
 """Encodes allowed to bring peaks under the limit and loudness to its target."""
-PEAK_RETRY_MARGIN_DB = 0.2
+PEAK_RETRY_MARGIN_DB = 0.3
 DEFAULT_OUT_DIR = Path("output")
 
 Progress = Callable[[str, int, int], None]
@@ -325,9 +325,10 @@ def _build(
 
     def write_audio(destination: Path) -> None:
         nonlocal loudness
+        ceiling = mastered.ceiling
         for _ in range(ENCODE_ATTEMPTS):
             gain = 10 ** (loudness.gain_db / 20)
-            blocks = mix.pcm_blocks(gain, report("Encoding"), ceiling=mastered.ceiling)
+            blocks = mix.pcm_blocks(gain, report("Encoding"), ceiling=ceiling)
             measured = encode(
                 blocks, destination, choices.audio_format, rate, mix.channels,
                 choices.bitrate, timeline.chapters, files.audio.name,
@@ -337,9 +338,11 @@ def _build(
                 loudness, measured_lufs=measured.integrated_lufs, true_peak_dbtp=peak
             )
             over = peak - TRUE_PEAK_LIMIT_DBTP
-            if over > 0:  # the encoder pushed a peak past the limit: a little quieter
-                quieter = loudness.gain_db - over - PEAK_RETRY_MARGIN_DB
-                loudness = replace(loudness, gain_db=quieter, max_gain_db=quieter)
+            if over > 0:
+                # The encoder pushed peaks past the limit: limit the mix's loudest peaks by
+                # that much more, which keeps the loudness (turning it all down would not).
+                loudest = min(ceiling, mix.peak * gain)
+                ceiling = loudest * 10 ** (-(over + PEAK_RETRY_MARGIN_DB) / 20)
                 continue
             better = corrected(loudness, measured.integrated_lufs)
             if better is None:
