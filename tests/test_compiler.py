@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import itertools
+import time
 from pathlib import Path
 
-from voiceroutine.compiler import compile_routine
+import pytest
+
+from voiceroutine.compiler import MAX_PLAN_ITEMS, MAX_REPEAT_DEPTH, compile_routine, size_problem
+from voiceroutine.errors import VoiceroutineError
 from voiceroutine.library.phrasebook import Phrasebook
 from voiceroutine.loader import parse_routine
 from voiceroutine.plan import Chapter, Gap, Period, Plan, Play, Sound, Speak, TimedCue
+from voiceroutine.routine import (
+    ExerciseStep,
+    PauseStep,
+    RepeatStep,
+    RestStep,
+    Routine,
+    SayStep,
+    Step,
+)
 
 QUIET = "intro: false\noutro: false\ndefaults: {get_ready: 0}\n"
 """No intro, outro or get-ready period: the tests below look at one thing at a time."""
@@ -477,3 +490,70 @@ def test_breath_guide_both_keeps_voice_and_counts_with_the_tones(english: Phrase
     inhale = periods(compile_text(text, english), "inhale")[1]
     assert inhale.cues[0].sound == Sound("inhale", 3800)
     assert [cue.texts[0] for cue in inhale.cues[1:]] == ["Breathe in.", "two", "three", "four"]
+
+
+def test_count_last_more_seconds_than_the_hold_has_counts_what_it_has(
+    english: Phrasebook,
+) -> None:
+    text = QUIET + "title: T\nsteps:\n  - exercise: {name: X, hold: 4s, count: last 99999999999}\n"
+    started = time.monotonic()
+    assert hold_counts(text, english) == [("three", 1000), ("two", 2000), ("one", 3000)]
+    assert time.monotonic() - started < 5
+
+
+def _nested(levels: int, times: int, innermost: Step) -> Routine:
+    steps: list[Step] = [innermost]
+    for _ in range(levels):
+        steps = [RepeatStep(repeat=times, steps=steps)]
+    return Routine(title="Nested", steps=steps)
+
+
+@pytest.mark.parametrize(
+    ("levels", "innermost", "message"),
+    [
+        (3, SayStep(say="Hello."), "lasts more than 12 hours"),
+        (8, SayStep(say="Hello."), "lasts more than 12 hours"),
+        (3, PauseStep(pause=0), f"more than {MAX_PLAN_ITEMS} steps"),
+        (9, PauseStep(pause=0), f"nested more than {MAX_REPEAT_DEPTH} deep"),
+    ],
+)
+def test_compiling_a_routine_too_big_fails_before_expanding_it(
+    english: Phrasebook, levels: int, innermost: Step, message: str
+) -> None:
+    routine = _nested(levels, 1000 if levels < 9 else 1, innermost)
+    started = time.monotonic()
+    with pytest.raises(VoiceroutineError, match=message):
+        compile_routine(routine, english)
+    assert time.monotonic() - started < 5
+
+
+def test_size_problem_points_at_the_step_that_crosses_the_limit() -> None:
+    hour = RestStep(rest="1h")
+    assert size_problem(Routine(title="T", steps=[hour] * 12)) is None
+    problem = size_problem(Routine(title="T", steps=[hour] * 13))
+    assert problem is not None and problem.step_path == (12,)
+    inner = RepeatStep(repeat=200, steps=[SayStep(say="Hi."), PauseStep(pause="5m")])
+    problem = size_problem(Routine(title="T", steps=[SayStep(say="Hi."), inner]))
+    assert problem is not None and problem.step_path == (1,)
+    deep = _nested(MAX_REPEAT_DEPTH + 1, 1, SayStep(say="Hi."))
+    problem = size_problem(deep)
+    assert problem is not None and problem.step_path == (0,) * (MAX_REPEAT_DEPTH + 1)
+
+
+def test_a_routine_just_under_the_limits_compiles_in_good_time(english: Phrasebook) -> None:
+    routine = _nested(2, 200, SayStep(say="Hi."))  # 40,000 lines, about 8 hours
+    assert size_problem(routine) is None
+    started = time.monotonic()
+    plan = compile_routine(routine, english)
+    assert sum(isinstance(item, Speak) for item in plan.items) > 40_000
+    assert time.monotonic() - started < 30
+
+
+def test_rests_gaps_and_get_ready_count_towards_the_limit(english: Phrasebook) -> None:
+    exercise = ExerciseStep(exercise={"name": "Hold it"}, reps=2, hold=30, rest_between=5)
+    routine = Routine(title="T", steps=[RepeatStep(repeat=600, steps=[exercise])])
+    assert size_problem(routine) is None  # the holds alone last 10 hours
+    problem = size_problem(routine, english)  # with rests, get-ready and gaps: over 12
+    assert problem is not None and problem.step_path == (0,)
+    with pytest.raises(VoiceroutineError, match="lasts more than 12 hours"):
+        compile_routine(routine, english)

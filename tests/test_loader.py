@@ -6,6 +6,7 @@ piece of its message.
 """
 
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -170,3 +171,154 @@ def test_missing_file_names_the_file(tmp_path):
     with pytest.raises(VoiceroutineError) as caught:
         load_routine(path)
     assert str(caught.value) == f"{path}: no such file"
+
+
+LIMIT_FILES = [
+    "alias_billion_laughs",
+    "merge_key_laughs",
+    "reps_huge_float",
+    "reps_ten_thousand_digits",
+    "hold_too_long",
+    "pause_float_overflow",
+    "repeat_nested_too_deep",
+    "repeat_product_too_long",
+    "repeat_product_too_many_steps",
+    "session_too_long",
+]
+QUICKLY_S = 5.0
+"""Generous: the point is "not minutes, not all memory", on a shared machine."""
+
+
+@pytest.mark.parametrize("name", LIMIT_FILES)
+def test_limits_are_refused_quickly_with_their_message(name):
+    path = BAD_DIR / f"{name}.yaml"
+    _, _, substring = _expectation(path)
+    started = time.monotonic()
+    with pytest.raises(VoiceroutineError, match=re.escape(substring)):
+        load_routine(path)
+    assert time.monotonic() - started < QUICKLY_S
+
+
+def _nested_repeats(levels: int, times: int = 2) -> str:
+    lines = ["title: Nested", "steps:"]
+    for level in range(levels):
+        indent = "  " + "    " * level
+        lines += [f"{indent}- repeat: {times}", f"{indent}  steps:"]
+    lines.append("  " + "    " * levels + "- say: Hello.")
+    return "\n".join(lines) + "\n"
+
+
+def test_repeats_nest_eight_deep_but_not_nine(tmp_path):
+    assert _load(tmp_path, _nested_repeats(8)).steps
+    with pytest.raises(VoiceroutineError) as caught:
+        _load(tmp_path, _nested_repeats(9))
+    innermost = 2 + 2 * 8 + 1  # the title, `steps:`, two lines per repeat; then the 9th
+    assert str(caught.value).startswith(f"{tmp_path / 'routine.yaml'}:{innermost}:37: ")
+    assert "repeats are nested more than 8 deep" in str(caught.value)
+
+
+@pytest.mark.parametrize("levels", [3, 8])
+def test_a_product_of_repeats_is_refused_before_it_is_expanded(tmp_path, levels):
+    started = time.monotonic()
+    with pytest.raises(VoiceroutineError, match="the routine is too long"):
+        _load(tmp_path, _nested_repeats(levels, times=1000))
+    assert time.monotonic() - started < QUICKLY_S
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("1e308", "reps: input should be a valid integer, got '1e308'"),
+        ("1.0e+308", "reps: input should be a valid integer, got 1e+308"),
+        (".inf", "reps: input should be a valid integer, got inf"),
+        ("9" * 10_000, "this number is too large (10000 characters)"),
+        ("!!int " + "9" * 200, "this number is too large (200 characters)"),
+    ],
+)
+def test_huge_numbers_are_refused_quickly(tmp_path, value, message):
+    started = time.monotonic()
+    with pytest.raises(VoiceroutineError) as caught:
+        _load(tmp_path, f"title: Big\nsteps:\n  - exercise: bridge\n    reps: {value}\n")
+    assert str(caught.value).startswith(f"{tmp_path / 'routine.yaml'}:4:11: ")
+    assert message in str(caught.value)
+    assert time.monotonic() - started < QUICKLY_S
+
+
+@pytest.mark.parametrize(
+    "written", ["99999999999999999999h", "9" * 400 + "s", "1.0e+308", "24h 1ms", "86401"]
+)
+def test_durations_longer_than_a_day_are_refused(tmp_path, written):
+    with pytest.raises(VoiceroutineError) as caught:
+        _load(tmp_path, f"title: Long\nsteps:\n  - pause: {written}\n")
+    assert str(caught.value).startswith(f"{tmp_path / 'routine.yaml'}:3:12: pause: ")
+    assert "a duration can be at most 24 hours" in str(caught.value)
+
+
+def test_merge_keys_fill_in_what_a_mapping_does_not_say(tmp_path):
+    routine = _load(
+        tmp_path,
+        "title: Merged\n"
+        "steps:\n"
+        "  - exercise: bridge\n"
+        "    reps: 3\n"
+        "    hold: &hold 5s\n"
+        "  - exercise: &base {name: Squat, reps: 4, sides: both}\n"
+        "  - exercise:\n"
+        "      <<: [*base, {name: Lunge, tempo: 2s}]\n"
+        "      reps: 6\n",
+    )
+    first, second, third = routine.steps
+    assert (first.reps, first.hold) == (3, 5_000)
+    assert (second.exercise.name, second.exercise.reps) == ("Squat", 4)
+    assert third.exercise.name == "Squat"  # the first mapping merged wins
+    assert third.exercise.reps == 6  # the mapping's own key wins
+    assert (third.exercise.sides, third.exercise.tempo) == ("both", 2_000)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "message"),
+    [
+        ("title: T\nsteps:\n  - say: a\x1fb\n", 3, 11, "the character U+001F is not allowed"),
+        ("title: T\u2028steps: \x07\n", 2, 8, "the character U+0007 is not allowed"),
+        ("title: T\nsteps: [{say: !!float x}]\n", 2, 15, "'x' is not a valid float"),
+        ("title: !!bool maybe\nsteps: []\n", 1, 8, "'maybe' is not a valid bool"),
+        ("title: !!timestamp 2001-13-01\nsteps: []\n", 1, 8, "not a valid timestamp"),
+        ("title: T\nsteps: [{say: !!python/name:os.system x}]\n", 2, 15, "unknown tag"),
+        ('"\\x1Ftitle": T\nsteps: [{say: x}]\n', 1, 1, "unknown key '\\x1ftitle'"),
+        ("yes: T\nsteps: [{say: x}]\n", 1, 1, "unknown key 'yes'"),
+    ],
+)
+def test_odd_yaml_is_refused_at_its_place_on_one_line(tmp_path, text, line, column, message):
+    with pytest.raises(VoiceroutineError) as caught:
+        _load(tmp_path, text)
+    shown = str(caught.value)
+    assert shown.startswith(f"{tmp_path / 'routine.yaml'}:{line}:{column}: "), shown
+    assert message in shown
+    assert shown.isprintable()
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("  - sound: " + "a" * 999, "cannot use the file named here"),
+        ("  - sound: ~no-such-user-here/bell.wav", "cannot use the file named here"),
+        ("library: " + "a" * 999 + ".yaml", "is not a valid file name"),
+    ],
+    ids=["sound-name-too-long", "unknown-home", "library-name-too-long"],
+)
+def test_file_names_the_system_cannot_use_are_refused_at_their_place(tmp_path, line, expected):
+    text = f"title: Files\nsteps:\n  - say: Hello.\n{line}\n"
+    if line.startswith("library"):
+        text = f"title: Files\n{line}\nsteps:\n  - say: Hello.\n"
+    with pytest.raises(VoiceroutineError) as caught:
+        _load(tmp_path, text)
+    where = "2:10" if line.startswith("library") else "4:12"
+    assert str(caught.value).startswith(f"{tmp_path / 'routine.yaml'}:{where}: ")
+    assert expected in str(caught.value)
+
+
+def test_an_empty_tagged_float_is_refused_at_its_place(tmp_path):
+    with pytest.raises(VoiceroutineError) as caught:
+        _load(tmp_path, 'title: T\nsteps:\n  - pause: !!float ""\n')
+    assert str(caught.value).startswith(f"{tmp_path / 'routine.yaml'}:3:12: ")
+    assert "'' is not a valid float" in str(caught.value)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
@@ -54,6 +54,8 @@ TONE_MARGIN_MS = 200
 HOLD_TONE_MS = 400
 MAX_SESSION_MS = 12 * 3_600_000
 MAX_PLAN_ITEMS = 200_000
+MAX_REPEAT_DEPTH = 8
+"""How many repeats may be nested inside each other."""
 
 
 @dataclass(frozen=True)
@@ -132,8 +134,186 @@ SHORT_CUES = {
 }
 
 
+@dataclass(frozen=True)
+class SizeProblem:
+    """Why a routine is too big to compile, and the step where that shows."""
+
+    message: str
+    step_path: tuple[int, ...]
+    """The step's index in `steps`, preceded by the indexes of the repeats around it."""
+
+
+@dataclass(frozen=True)
+class _Size:
+    """At least how long some steps last and how many plan items they make.
+
+    `opens` and `closes` say whether the steps begin and end with an exercise,
+    between which the compiler inserts the default rest.
+    """
+
+    ms: int
+    items: int
+    opens: bool = False
+    closes: bool = False
+
+
+class _TooBig(Exception):
+    def __init__(self, problem: SizeProblem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+LeafSize = Callable[[Step], _Size]
+
+
+def size_problem(routine: Routine, phrases: Phrasebook | None = None) -> SizeProblem | None:
+    """Find a routine too deep, too long or too big to compile, without expanding its repeats.
+
+    First with bounds computed from each step's dosing alone; then, with
+    `phrases`, with every step compiled once, so that what is refused here is
+    what compiling it would refuse (short of a few first-time introductions).
+    """
+    try:
+        _measure(routine.steps, routine, lambda step: _step_size(step, routine))
+        if phrases is not None:
+            compiler = _Compiler(routine, phrases, None)
+            _measure(routine.steps, routine, _CompiledSize(compiler).of, compiler.frame())
+    except _TooBig as too_big:
+        return too_big.problem
+    return None
+
+
+def _measure(
+    steps: Sequence[Step],
+    routine: Routine,
+    leaf: LeafSize,
+    start: _Size = _Size(0, 0),
+    path: tuple[int, ...] = (),
+    depth: int = 1,
+    announce_rounds: bool = True,
+) -> _Size:
+    """The size of `steps` (inside `depth - 1` repeats); raise _TooBig where a limit is crossed."""
+    ms, items = start.ms, start.items
+    opens = closes = False
+    auto_rest = routine.defaults.rest_between_exercises
+    for index, step in enumerate(steps):
+        where = (*path, index)
+        if isinstance(step, RepeatStep):
+            if depth > MAX_REPEAT_DEPTH:
+                raise _TooBig(
+                    SizeProblem(
+                        f"repeats are nested more than {MAX_REPEAT_DEPTH} deep; "
+                        "move the inner steps out or repeat them fewer times",
+                        where,
+                    )
+                )
+            announce = announce_rounds and step.repeat > 1
+            inner = _measure(
+                step.steps,
+                routine,
+                leaf,
+                _Size(0, 0),
+                where,
+                depth + 1,
+                announce_rounds and not announce,
+            )
+            between = auto_rest if inner.opens and inner.closes and auto_rest > 0 else 0
+            round_ms = LINE_GAP_MS if announce else 0  # "Round 2 of 3." and its gap
+            size = _Size(
+                inner.ms * step.repeat + between * (step.repeat - 1) + round_ms * step.repeat,
+                (inner.items + 1) * step.repeat,
+                inner.opens,
+                inner.closes,
+            )
+        else:
+            size = leaf(step)
+        if index == 0:
+            opens = size.opens
+        elif closes and size.opens and auto_rest > 0:
+            ms += auto_rest
+            items += 1
+        closes = size.closes
+        ms += size.ms
+        items += size.items
+        if ms > MAX_SESSION_MS:
+            raise _TooBig(
+                SizeProblem(
+                    f"the routine is too long: with this step it lasts more than "
+                    f"{MAX_SESSION_MS // 3_600_000} hours, the limit for a session",
+                    where,
+                )
+            )
+        if items > MAX_PLAN_ITEMS:
+            raise _TooBig(
+                SizeProblem(
+                    f"the routine is too long: with this step it has more than {MAX_PLAN_ITEMS} "
+                    "steps, spoken lines and periods, the limit for a session",
+                    where,
+                )
+            )
+    return _Size(ms, items, opens, closes)
+
+
+def _step_size(step: Step, routine: Routine) -> _Size:
+    """At least how long one step (not a repeat) lasts, and how many items it makes."""
+    if isinstance(step, (SayStep, SoundStep)):
+        return _Size(LINE_GAP_MS, 2)
+    if isinstance(step, PauseStep):
+        return _Size(step.pause, 1)
+    if isinstance(step, RestStep):
+        return _Size(step.rest, 1)
+    if isinstance(step, ExerciseStep):
+        exercise = _resolve_exercise(step, routine)
+        sides = 1 if exercise.sides == "none" else 2
+        reps = exercise.sets * exercise.reps * sides
+        return _Size(reps * (exercise.hold_ms or exercise.tempo_ms), reps + 1, True, True)
+    if isinstance(step, BreatheStep):
+        breathing = _resolve_breathing(step, routine)
+        cycle_ms = sum(phase.ms for phase in breathing.phases)
+        return _Size(breathing.cycles * cycle_ms, breathing.cycles * len(breathing.phases) + 1)
+    return _Size(0, 1)
+
+
+class _CompiledSize:
+    """The exact time and items of a step (not a repeat) as the compiler makes it.
+
+    Each step is compiled once, as if its exercise had been introduced before
+    (the shorter introduction), whatever number of times repeats play it.
+    """
+
+    def __init__(self, compiler: _Compiler) -> None:
+        self.compiler = compiler
+        self.sizes: dict[int, tuple[Step, _Size]] = {}
+
+    def of(self, step: Step) -> _Size:
+        known = self.sizes.get(id(step))
+        if known is not None:
+            return known[1]
+        compiler = self.compiler
+        (flat,) = _flatten([step], compiler.routine, compiler.phrases, announce_rounds=False)
+        if isinstance(flat, (Exercise, Breathing)):
+            compiler.introduced.add(flat.name or compiler.phrases.first("chapter_breathing"))
+        size = _size_of(compiler._step(flat, ()), opens=isinstance(flat, Exercise))
+        self.sizes[id(step)] = (step, size)
+        return size
+
+
+def _size_of(items: Iterable[PlanItem], opens: bool = False) -> _Size:
+    ms = count = 0
+    for item in items:
+        count += 1
+        if isinstance(item, (Gap, Period)):
+            ms += item.ms
+        if ms > MAX_SESSION_MS or count > MAX_PLAN_ITEMS:
+            break  # too big already: the caller says so
+    return _Size(ms, count, opens, opens)
+
+
 def compile_routine(routine: Routine, phrases: Phrasebook, minutes: int | None = None) -> Plan:
     """Turn a validated routine into a Plan; `minutes` is the length announced in the intro."""
+    problem = size_problem(routine, phrases)
+    if problem is not None:
+        raise VoiceroutineError(problem.message)
     items: list[PlanItem] = []
     total_ms = 0
     for item in _Compiler(routine, phrases, minutes).items():
@@ -158,9 +338,13 @@ class _Compiler:
         self.introduced: set[str] = set()
         self.cue_turns: Counter[str] = Counter()
 
-    def items(self) -> Iterator[PlanItem]:
+    def frame(self) -> _Size:
+        """The size of what surrounds the steps: lead-in, intro, outro, bells, tail."""
+        return _size_of(self.items(with_steps=False))
+
+    def items(self, with_steps: bool = True) -> Iterator[PlanItem]:
         flat = _flatten(self.routine.steps, self.routine, self.phrases, announce_rounds=True)
-        steps = list(_attach_prefaces(_with_auto_rests(flat, self.defaults)))
+        steps = list(_attach_prefaces(_with_auto_rests(flat, self.defaults))) if with_steps else []
         bell = _bell(self.routine)
         yield Gap(LEAD_IN_MS)
         if self.routine.intro is not False:
@@ -427,9 +611,10 @@ def _lines(texts: Sequence[str], gap_ms: int) -> Iterator[PlanItem]:
 
 
 def _countdown(hold_ms: int, last: int, number: Callable[[int], str]) -> list[TimedCue]:
+    """The last `last` seconds of a hold counted down; only the seconds the hold has."""
     return [
         TimedCue((number(k),), hold_ms - k * 1000)
-        for k in range(last, 0, -1)
+        for k in range(min(last, hold_ms // 1000), 0, -1)
         if hold_ms - k * 1000 >= 1000
     ]
 

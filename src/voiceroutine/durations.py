@@ -26,6 +26,8 @@ _UNIT_MS = {
 _PART = re.compile(r"\s*(\d+(?:\.\d+)?|\.\d+)\s*([a-z]+)?\s*", re.IGNORECASE)
 
 DURATION_HELP = "a duration such as 20, 20s, 1m30s or 90 seconds"
+MAX_DURATION_MS = 24 * 3_600_000
+"""No single duration is longer than a day; longer ones are mistakes (and overflow arithmetic)."""
 
 
 def parse_duration_ms(value: object) -> int:
@@ -41,7 +43,7 @@ def parse_duration_ms(value: object) -> int:
             raise ValueError(f"a duration cannot be negative, got {value!r}")
         if value != value or value == float("inf"):
             raise ValueError(f"expected {DURATION_HELP}, got {value!r}")
-        return round(value * 1000)
+        return _bounded(value * 1000, value)
     if not isinstance(value, str):
         shown = {type(None): "nothing", list: "a list", dict: "a mapping"}.get(type(value))
         raise ValueError(f"expected {DURATION_HELP}, got {shown or type(value).__name__}")
@@ -68,7 +70,20 @@ def parse_duration_ms(value: object) -> int:
         position = match.end()
     if not units_seen:
         raise ValueError(f"expected {DURATION_HELP}, got {value!r}")
-    return round(total)
+    return _bounded(total, value)
+
+
+def _bounded(ms: float, written: object) -> int:
+    """`ms` rounded to whole milliseconds, refused above MAX_DURATION_MS (and when infinite)."""
+    if not ms <= MAX_DURATION_MS:
+        if isinstance(written, int) and written.bit_length() > 128:
+            shown = "a number that large"
+        else:
+            shown = repr(written) if len(repr(written)) <= 40 else f"{repr(written)[:37]}..."
+        raise ValueError(
+            f"a duration can be at most {MAX_DURATION_MS // 3_600_000} hours, got {shown}"
+        )
+    return round(ms)
 
 
 def format_duration(ms: int) -> str:

@@ -6,11 +6,19 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from voiceroutine.access import ReadAccess
+from voiceroutine.compiler import size_problem
 from voiceroutine.errors import VoiceroutineError
 from voiceroutine.library.catalogue import Catalogue, load_catalogue, load_library_file
-from voiceroutine.library.phrasebook import available_languages
+from voiceroutine.library.phrasebook import available_languages, load_phrasebook
 from voiceroutine.routine import Routine
-from voiceroutine.yamlsource import SourceNode, parse_source, place_of, read_source, validate
+from voiceroutine.yamlsource import (
+    SourceNode,
+    parse_source,
+    place_of,
+    printable,
+    read_source,
+    validate,
+)
 
 
 def load_routine(path: Path, allowed_dirs: Sequence[Path] = ()) -> Routine:
@@ -27,7 +35,12 @@ def parse_routine(text: str, path: Path, allowed_dirs: Sequence[Path] = ()) -> R
     access = ReadAccess.for_routine(path, allowed_dirs)
     catalogue = routine_catalogue(root, path, access)
     context = {**catalogue.as_context(), "base_dir": path.parent, "access": access}
-    return validate(Routine, root, path, context)
+    routine = validate(Routine, root, path, context)
+    problem = size_problem(routine, load_phrasebook(routine.voice.language))
+    if problem is not None:
+        keys = [key for index in problem.step_path for key in ("steps", index)]
+        raise VoiceroutineError(problem.message, place_of(root, path, *keys))
+    return routine
 
 
 def routine_catalogue(root: SourceNode, path: Path, access: ReadAccess) -> Catalogue:
@@ -36,12 +49,20 @@ def routine_catalogue(root: SourceNode, path: Path, access: ReadAccess) -> Catal
     library = root.value.get("library")
     if not isinstance(library, str):
         return catalogue  # absent, or wrong and reported by validation
-    local = (path.parent / library).resolve()
-    if not access.permits(local):
-        raise VoiceroutineError(access.refusal(library), place_of(root, path, "library"))
-    if not local.is_file():
+    try:
+        local = (path.parent / library).resolve()
+        permitted = access.permits(local)
+        found = local.is_file()
+    except (OSError, ValueError):  # a NUL byte, a name too long for the system, a loop
         raise VoiceroutineError(
-            f"library file '{library}' not found next to the routine",
+            f"library file '{printable(library)}' is not a valid file name",
+            place_of(root, path, "library"),
+        ) from None
+    if not permitted:
+        raise VoiceroutineError(access.refusal(library), place_of(root, path, "library"))
+    if not found:
+        raise VoiceroutineError(
+            f"library file '{printable(library)}' not found next to the routine",
             place_of(root, path, "library"),
         )
     return catalogue.merged_with(load_library_file(local))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -15,6 +16,11 @@ from voiceroutine.routine import STEP_KINDS
 MAX_FILE_BYTES = 1_000_000
 MAX_NODES = 100_000
 MAX_DEPTH = 64
+MAX_NUMBER_CHARACTERS = 100
+"""Longer integers are refused before Python converts them (which is slow and capped)."""
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_VALUE_TAG = "tag:yaml.org,2002:value"
+_INT_TAG = "tag:yaml.org,2002:int"
 
 
 class SourceNode:
@@ -70,6 +76,26 @@ def validate(
         return model.model_validate(root.value, context=context)
     except ValidationError as error:
         raise _first_problem(error, root, path) from None
+    except (OSError, RuntimeError) as error:  # a check of a named file failed unexpectedly
+        name = getattr(error, "filename", None)
+        reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
+        raise VoiceroutineError(
+            f"cannot use the file named here: {printable(reason)}",
+            _place(path, _naming(root, name if isinstance(name, str) else None).mark),
+        ) from None
+
+
+def _naming(root: SourceNode, filename: str | None) -> SourceNode:
+    """The text value that names `filename` (or one starting with `~`), else `root`."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        value = node.value if isinstance(node.value, str) else ""
+        named = (filename and value in filename) or (not filename and value.startswith("~"))
+        if value.strip() and named:
+            return node
+        stack.extend(reversed(list(node.children.values())))
+    return root
 
 
 def place_of(root: SourceNode, path: Path, *keys: Any) -> Place:
@@ -98,11 +124,30 @@ def _compose(text: str, path: Path) -> SourceNode | None:
     except yaml.MarkedYAMLError as error:
         message, mark = _yaml_problem(error)
         raise VoiceroutineError(message, _place(path, mark) if mark else _at(path)) from None
+    except yaml.reader.ReaderError as error:
+        line, column = _line_and_column(text, error.position)
+        character = error.character if isinstance(error.character, str) else chr(error.character)
+        raise VoiceroutineError(
+            f"invalid YAML: the character U+{ord(character):04X} is not allowed in YAML text",
+            Place(path, line, column),
+        ) from None
     except yaml.YAMLError as error:
-        raise VoiceroutineError(f"invalid YAML: {error}", _at(path)) from None
+        message = " ".join(str(error).split())
+        raise VoiceroutineError(f"invalid YAML: {message}", _at(path)) from None
     if node is None:
         return None
     return _Builder(path).build(node)
+
+
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def _line_and_column(text: str, position: int) -> tuple[int, int]:
+    """The 1-based line and column of `position` in `text`, breaking lines as YAML does."""
+    line, start = 1, 0
+    for match in _LINE_BREAK.finditer(text, 0, position):
+        line, start = line + 1, match.end()
+    return line, position - start + 1
 
 
 _UNCLOSED = {
@@ -130,24 +175,39 @@ class _Builder:
         self.path = path
         self.nodes_left = MAX_NODES
         self.scalars = yaml.SafeLoader("")
-        self.open: set[int] = set()
+        self.open: list[yaml.Node] = []
+        """The nodes being built, outermost first."""
+        self.built: set[int] = set()
 
     def build(self, node: yaml.Node) -> SourceNode:
         where = _place(self.path, node.start_mark)
         self.nodes_left -= 1
         if self.nodes_left < 0:
-            raise VoiceroutineError(
-                f"the file expands to more than {MAX_NODES} YAML values (aliases?)", where
-            )
-        if id(node) in self.open:
+            raise self._too_many(node)
+        if any(node is outer for outer in self.open):
             raise VoiceroutineError("this value contains an alias to itself", where)
         if len(self.open) >= MAX_DEPTH:
             raise VoiceroutineError(f"the YAML is nested more than {MAX_DEPTH} levels deep", where)
-        self.open.add(id(node))
+        self.open.append(node)
         try:
             return self._build(node)
         finally:
-            self.open.discard(id(node))
+            self.open.pop()
+            self.built.add(id(node))
+
+    def _too_many(self, node: yaml.Node) -> VoiceroutineError:
+        """The error for too many values, at the outermost value that aliases repeat."""
+        repeated = next((outer for outer in self.open if id(outer) in self.built), None)
+        if repeated is None:
+            return VoiceroutineError(
+                f"the file has more than {MAX_NODES} YAML values",
+                _place(self.path, node.start_mark),
+            )
+        return VoiceroutineError(
+            f"the file expands to more than {MAX_NODES} YAML values: "
+            "aliases repeat this value too many times",
+            _place(self.path, repeated.start_mark),
+        )
 
     def _build(self, node: yaml.Node) -> SourceNode:
         if isinstance(node, yaml.MappingNode):
@@ -159,28 +219,72 @@ class _Builder:
                 result.value.append(child.value)
                 result.children[index] = child
             return result
-        try:
-            return SourceNode(self.scalars.construct_object(node), node.start_mark)
-        except yaml.constructor.ConstructorError as error:
+        return SourceNode(self._scalar(node), node.start_mark)
+
+    def _scalar(self, node: yaml.Node) -> Any:
+        """The value of a scalar, or a VoiceroutineError at its place for one YAML cannot read."""
+        if node.tag == _VALUE_TAG:
+            return node.value  # the YAML 1.1 value key `=`: plain text here
+        where = _place(self.path, node.start_mark)
+        if node.tag == _INT_TAG and len(node.value) > MAX_NUMBER_CHARACTERS:
             raise VoiceroutineError(
-                f"invalid value: {error.problem}", _place(self.path, node.start_mark)
-            ) from None
+                f"this number is too large ({len(node.value)} characters); "
+                f"write at most {MAX_NUMBER_CHARACTERS}",
+                where,
+            )
+        try:
+            return self.scalars.construct_object(node)
+        except yaml.constructor.ConstructorError as error:
+            problem = error.problem or "it cannot be read"
+            if problem.startswith("could not determine a constructor"):
+                problem = f"unknown tag '{node.tag}'"
+            message = f"invalid value: {problem}"
+        except Exception:  # PyYAML's constructors fail in many ways on a bad value
+            kind = node.tag.rsplit(":", 1)[-1]
+            message = f"invalid value: {_shorten(str(node.value))!r} is not a valid {kind}"
+        raise VoiceroutineError(message, where)
 
     def _mapping(self, node: yaml.MappingNode) -> SourceNode:
-        self.scalars.flatten_mapping(node)
         result = SourceNode({}, node.start_mark)
+        merges: list[yaml.Node] = []
         for key_node, value_node in node.value:
             where = _place(self.path, key_node.start_mark)
+            if key_node.tag == _MERGE_TAG:
+                merges.append(value_node)
+                continue
             if not isinstance(key_node, yaml.ScalarNode):
                 raise VoiceroutineError("keys must be plain words", where)
-            key = self.scalars.construct_object(key_node)
+            key = key_node.value  # as written: `null:` or `yes:` is a misspelt key, not None
             if key in result.value:
-                raise VoiceroutineError(f"duplicate key '{key}'", where)
+                raise VoiceroutineError(f"duplicate key '{_shorten(str(key))}'", where)
             child = self.build(value_node)
             result.value[key] = child.value
             result.children[key] = child
             result.key_marks[key] = key_node.start_mark
+        for merge in merges:
+            self._merge(result, merge)
         return result
+
+    def _merge(self, result: SourceNode, node: yaml.Node) -> None:
+        """Add the keys of a `<<` merge that the mapping does not set itself; the first wins."""
+        sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        for source in sources:
+            if not isinstance(source, yaml.MappingNode):
+                raise VoiceroutineError(
+                    "'<<' can only merge a mapping or a list of mappings",
+                    _place(self.path, source.start_mark),
+                )
+            merged = self.build(source)
+            for key, child in merged.children.items():
+                if key not in result.value:
+                    result.value[key] = child.value
+                    result.children[key] = child
+                    result.key_marks[key] = merged.key_marks[key]
+
+
+def _shorten(text: str, limit: int = 60) -> str:
+    text = printable(text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _first_problem(error: ValidationError, root: SourceNode, path: Path) -> VoiceroutineError:
@@ -191,11 +295,18 @@ def _first_problem(error: ValidationError, root: SourceNode, path: Path) -> Voic
         ),
     )
     first = problems[0]
+    more = ""
     if len(problems) > 1:
         count = len(problems) - 1
         more = f" (and {count} more problem{'s' if count > 1 else ''})"
-        return VoiceroutineError(first.message + more, first.place)
-    return first
+    return VoiceroutineError(printable(first.message) + more, first.place)
+
+
+def printable(text: str) -> str:
+    """`text` on one line: line breaks and other unprintable characters written as escapes."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
 def _describe(detail: Any, root: SourceNode, path: Path) -> VoiceroutineError:
