@@ -152,3 +152,39 @@ def test_allowed_folders_reach_shared_and_published_builds(layout: tuple[Path, P
     )
     assert result.returncode == 0, result.stderr
     assert (site / "feed.xml").is_file()
+
+
+@pytest.mark.parametrize("name", ["a" * 300 + ".wav", "~no-such-user-here/waves.wav"])
+def test_a_file_name_the_system_cannot_use_is_one_clear_message(
+    layout: tuple[Path, Path], name: str
+) -> None:
+    routines, _ = layout
+    write(routines, name)
+    result = run_cli("check", "routine.yaml", cwd=routines)
+    assert result.returncode == 1
+    assert "routine.yaml:3:10: music: cannot use the music file" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+LONG_ROUTINE = "title: Long\nsteps:\n" + "  - rest: 1h\n" * 13
+
+
+def test_sessions_over_12_hours_need_max_hours(
+    layout: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    routines, _ = layout
+    (routines / "long.yaml").write_text(LONG_ROUTINE, encoding="utf-8")
+    refused = run_cli("check", "long.yaml", cwd=routines)
+    assert refused.returncode == 1
+    assert "long.yaml:15:5: the routine is too long" in refused.stderr
+    assert "more than 12 hours" in refused.stderr
+    allowed = run_cli("--max-hours", "14", "check", "long.yaml", cwd=routines)
+    assert allowed.returncode == 0, allowed.stderr
+    assert "about 13:0" in allowed.stdout
+    assert run_cli("--max-hours", "100", "check", "long.yaml", cwd=routines).returncode == 2
+    config = tmp_path / "config.yaml"
+    config.write_text("max_hours: 14\n", encoding="utf-8")
+    monkeypatch.setenv("VOICEROUTINE_CONFIG", str(config))
+    assert run_cli("check", "long.yaml", cwd=routines).returncode == 0
+    shorter = run_cli("--max-hours", "2", "check", "long.yaml", cwd=routines)
+    assert "more than 2 hours" in shorter.stderr

@@ -300,8 +300,8 @@ def test_odd_yaml_is_refused_at_its_place_on_one_line(tmp_path, text, line, colu
 @pytest.mark.parametrize(
     ("line", "expected"),
     [
-        ("  - sound: " + "a" * 999, "cannot use the file named here"),
-        ("  - sound: ~no-such-user-here/bell.wav", "cannot use the file named here"),
+        ("  - sound: " + "a" * 999, "cannot use the sound file"),
+        ("  - sound: ~no-such-user-here/bell.wav", "cannot use the sound file"),
         ("library: " + "a" * 999 + ".yaml", "is not a valid file name"),
     ],
     ids=["sound-name-too-long", "unknown-home", "library-name-too-long"],

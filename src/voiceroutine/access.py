@@ -1,4 +1,4 @@
-"""Which files a routine may read: those in its own folder, and in folders the user allowed.
+"""What a routine may do: read files in its own folder (and those the user allowed), run so long.
 
 Routines are shared files, so a routine that names `../../.ssh/id_rsa` as its
 music, or a symlink that leads out of its folder, is refused. A user who keeps
@@ -8,7 +8,6 @@ sounds elsewhere allows that folder with `--allow-dir` or in the config file.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,14 +29,22 @@ def config_file() -> Path:
     return user_config_path("voiceroutine") / "config.yaml"
 
 
-def configured_folders(path: Path) -> list[Path]:
-    """The folders listed under `allow_dirs:` in the config file at `path` (none if absent)."""
+@dataclass(frozen=True)
+class UserConfig:
+    """The user's config file: folders routines may read from, and the longest session."""
+
+    allow_dirs: tuple[Path, ...] = ()
+    max_hours: float | None = None
+
+
+def read_config(path: Path) -> UserConfig:
+    """The config file at `path`; an absent file is an empty config."""
     import yaml
 
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return []
+        return UserConfig()
     except (OSError, UnicodeDecodeError) as error:
         raise VoiceroutineError(f"cannot read the config file: {error}", Place(path)) from None
     try:
@@ -46,10 +53,62 @@ def configured_folders(path: Path) -> list[Path]:
         mark = getattr(error, "problem_mark", None)
         place = Place(path, mark.line + 1, mark.column + 1) if mark else Place(path)
         raise VoiceroutineError("invalid YAML in the config file", place) from None
-    folders = settings.get("allow_dirs", []) if isinstance(settings, dict) else None
+    if not isinstance(settings, dict):
+        raise VoiceroutineError("the config file must be a mapping of settings", Place(path))
+    unknown = sorted(str(key) for key in settings if key not in ("allow_dirs", "max_hours"))
+    if unknown:
+        raise VoiceroutineError(
+            f"unknown setting '{unknown[0]}' in the config file; known: allow_dirs, max_hours",
+            Place(path),
+        )
+    folders = settings.get("allow_dirs", [])
     if not isinstance(folders, list) or not all(isinstance(f, str) for f in folders):
         raise VoiceroutineError("`allow_dirs` must be a list of folders", Place(path))
-    return [Path(folder).expanduser() for folder in folders]
+    hours = settings.get("max_hours")
+    if hours is not None and not valid_max_hours(hours):
+        raise VoiceroutineError(
+            f"`max_hours` must be a number of hours from 0 to {MAX_HOURS_CEILING}", Place(path)
+        )
+    return UserConfig(tuple(Path(folder).expanduser() for folder in folders), hours)
+
+
+DEFAULT_MAX_HOURS = 12
+MAX_HOURS_CEILING = 48
+"""The longest session a user can allow: the work and memory of a build stay bounded."""
+
+
+def valid_max_hours(hours: object) -> bool:
+    return (
+        isinstance(hours, (int, float))
+        and not isinstance(hours, bool)
+        and 0 < hours <= MAX_HOURS_CEILING
+    )
+
+
+@dataclass(frozen=True)
+class Allowances:
+    """What the user allows a routine beyond its defaults, from the command line.
+
+    The config file's settings are added when they are read (`read_access`,
+    `session_limit_ms`), so the Python API honours them as the CLI does.
+    """
+
+    folders: tuple[Path, ...] = ()
+    """Folders besides the routine's own that its files may lie in."""
+    max_hours: float | None = None
+    """The longest session, in hours; None means the config's, else 12."""
+
+    def read_access(self, routine: Path) -> ReadAccess:
+        """The folders a routine's files must lie in."""
+        every = [routine.parent, *self.folders, *read_config(config_file()).allow_dirs]
+        return ReadAccess(tuple(folder.resolve() for folder in every))
+
+    def session_limit_ms(self) -> int:
+        """How long a session may last, in milliseconds."""
+        hours = self.max_hours
+        if hours is None:
+            hours = read_config(config_file()).max_hours or DEFAULT_MAX_HOURS
+        return round(hours * 3_600_000)
 
 
 @dataclass(frozen=True)
@@ -57,12 +116,6 @@ class ReadAccess:
     """The folders (resolved, symlinks followed) that a routine's files must lie in."""
 
     folders: tuple[Path, ...]
-
-    @classmethod
-    def for_routine(cls, routine: Path, allowed: Sequence[Path] = ()) -> ReadAccess:
-        """The routine's own folder, the folders given, and those in the config file."""
-        every = [routine.parent, *allowed, *configured_folders(config_file())]
-        return cls(tuple(folder.resolve() for folder in every))
 
     def permits(self, path: Path) -> bool:
         """Whether `path`, with every symlink followed, lies inside an allowed folder."""
@@ -75,3 +128,7 @@ class ReadAccess:
             f"'{name}' is outside the routine's folder, so it is not read; to allow its "
             f"folder, pass --allow-dir or list it under allow_dirs in {config_file()}"
         )
+
+
+NO_ALLOWANCES = Allowances()
+"""Nothing beyond the defaults (the config file still counts)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
+from voiceroutine.access import NO_ALLOWANCES, Allowances
 from voiceroutine.compiler import compile_routine
 from voiceroutine.errors import Place, VoiceroutineError
 from voiceroutine.library.catalogue import Catalogue, load_catalogue
@@ -66,8 +67,8 @@ class BuildOptions:
     """Build even when the output is up to date."""
     jobs: int = 1
     """Worker processes for speaking new lines (used when the engine is built by name)."""
-    allowed_dirs: tuple[Path, ...] = ()
-    """Folders besides the routine's own that its sound, music and cover files may be in."""
+    allowances: Allowances = NO_ALLOWANCES
+    """Folders besides the routine's own that its files may be in; the longest session."""
 
 
 @dataclass(frozen=True)
@@ -101,15 +102,16 @@ class Compiled:
 
 
 def compile_file(
-    path: Path, overrides: VoiceOverrides | None = None, allowed_dirs: Sequence[Path] = ()
+    path: Path, overrides: VoiceOverrides | None = None, allowances: Allowances = NO_ALLOWANCES
 ) -> Compiled:
     """Load, validate and compile a routine file (no audio, no engine).
 
-    Files the routine names must lie in its folder, in `allowed_dirs` or in a
-    folder the user's config file allows.
+    Files the routine names must lie in its folder or one the user allows
+    (`allowances`, the config file), and it may last no longer than allowed.
     """
     overrides = overrides or VoiceOverrides()
-    routine = load_routine(path, allowed_dirs)
+    routine = load_routine(path, allowances)
+    max_ms = allowances.session_limit_ms()
     engine_name = overrides.engine or routine.voice.engine
     if engine_name not in engine_names():
         raise VoiceroutineError(unknown_engine(engine_name), Place(path))
@@ -126,9 +128,10 @@ def compile_file(
     )
     with _in_file(path):
         # The intro says how long the session is: measure a first draft with estimated speech.
-        draft = compile_routine(routine, phrases)
+        draft = compile_routine(routine, phrases, max_ms=max_ms)
         estimate = _schedule_estimated(draft, effective_rate(voice)).duration_ms
-        plan = compile_routine(routine, phrases, minutes=max(1, round(estimate / 60_000)))
+        minutes = max(1, round(estimate / 60_000))
+        plan = compile_routine(routine, phrases, minutes, max_ms)
     return Compiled(path, routine, plan, engine_name, voice)
 
 
@@ -153,20 +156,20 @@ def estimated_timeline(compiled: Compiled) -> Timeline:
 
 
 def check(
-    path: Path, overrides: VoiceOverrides | None = None, allowed_dirs: Sequence[Path] = ()
+    path: Path, overrides: VoiceOverrides | None = None, allowances: Allowances = NO_ALLOWANCES
 ) -> Timeline:
     """Validate a routine and estimate its timeline; raises VoiceroutineError when invalid."""
-    return estimated_timeline(compile_file(path, overrides, allowed_dirs))
+    return estimated_timeline(compile_file(path, overrides, allowances))
 
 
 def plan(
     path: Path,
     overrides: VoiceOverrides | None = None,
     speak: bool = False,
-    allowed_dirs: Sequence[Path] = (),
+    allowances: Allowances = NO_ALLOWANCES,
 ) -> Timeline:
     """The routine's timeline: estimated speech lengths, or with `speak` the engine's real ones."""
-    compiled = compile_file(path, overrides, allowed_dirs)
+    compiled = compile_file(path, overrides, allowances)
     if not speak:
         return estimated_timeline(compiled)
     from voiceroutine.tts.registry import create_engine
@@ -245,7 +248,7 @@ def build(
     from voiceroutine.tts.registry import create_engine
 
     options = options or BuildOptions()
-    compiled = compile_file(path, options.voice, options.allowed_dirs)
+    compiled = compile_file(path, options.voice, options.allowances)
     with _in_file(path):
         choices = audio_choices(options, compiled.routine)
         by_name = compiled.engine_name if engine is None else None

@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from voiceroutine import __version__, api
+from voiceroutine.access import MAX_HOURS_CEILING, NO_ALLOWANCES, Allowances
 from voiceroutine.batch import Outcome, build_all, default_jobs
 from voiceroutine.durations import format_duration
 from voiceroutine.errors import VoiceroutineError
@@ -68,7 +69,7 @@ RateOption = Annotated[
 class _State:
     def __init__(self) -> None:
         self.debug = False
-        self.allowed_dirs: tuple[Path, ...] = ()
+        self.allowances = NO_ALLOWANCES
         self.out = Console(soft_wrap=True, highlight=False)
         self.err = Console(stderr=True, soft_wrap=True, highlight=False)
 
@@ -121,11 +122,20 @@ def main_options(
             file_okay=False,
         ),
     ] = None,
+    max_hours: Annotated[
+        float | None,
+        typer.Option(
+            "--max-hours",
+            min=0.01,
+            max=MAX_HOURS_CEILING,
+            help="The longest session to build (default 12; also max_hours in the config file).",
+        ),
+    ] = None,
 ) -> None:
     """Turn a routine written in YAML into a voice-guided audio session."""
     state = _state(ctx)
     state.debug = debug
-    state.allowed_dirs = tuple(allow_dir or ())
+    state.allowances = Allowances(tuple(allow_dir or ()), max_hours)
 
 
 @app.command()
@@ -179,7 +189,7 @@ def build(
         bitrate=bitrate,
         sample_rate=sample_rate,
         force=force,
-        allowed_dirs=state.allowed_dirs,
+        allowances=state.allowances,
     )
     if len(files) > 1:
         _build_batch(ctx, files, options, jobs or default_jobs(), share)
@@ -196,7 +206,7 @@ def _share_build(state: _State, path: Path, result: api.BuildResult) -> None:
     """Pack a built routine into a zip to send, and say where it is."""
     from voiceroutine.share.bundle import share_zip
 
-    packed = share_zip(path, result, state.allowed_dirs)
+    packed = share_zip(path, result, state.allowances)
     size = packed.stat().st_size
     state.out.print(f"[green]packed[/] {escape(str(packed))}  {size / 1e6:.1f} MB")
 
@@ -275,7 +285,7 @@ def check(ctx: typer.Context, file: RoutineFile, rate: RateOption = None) -> Non
     """Validate a routine; print its estimated length and any warnings."""
     state = _state(ctx)
     overrides = api.VoiceOverrides(rate=rate)
-    timeline = _run(ctx, lambda: api.check(file, overrides, state.allowed_dirs))
+    timeline = _run(ctx, lambda: api.check(file, overrides, state.allowances))
     _print_warnings(state, file, timeline)
     spoken = sum(1 for cue in timeline.cues if cue.kind == "speech")
     warnings = f", {_count(len(timeline.warnings), 'warning')}" if timeline.warnings else ""
@@ -299,7 +309,7 @@ def plan(
     overrides = api.VoiceOverrides(engine=engine, name=voice, rate=rate)
 
     speak = engine is not None
-    timeline = _run(ctx, lambda: api.plan(file, overrides, speak, state.allowed_dirs))
+    timeline = _run(ctx, lambda: api.plan(file, overrides, speak, state.allowances))
     if as_json:
         sys.stdout.write(json.dumps(timeline.to_json(), indent=2, ensure_ascii=False) + "\n")
         return
@@ -532,7 +542,7 @@ def publish(
     if title is not None and not title.strip():
         raise typer.BadParameter("the title is empty", param_hint="--title")
     files = _run(ctx, lambda: routine_files(routines or [DEFAULT_ROUTINES]))
-    options = api.BuildOptions(out_dir=build_dir, force=force, allowed_dirs=state.allowed_dirs)
+    options = api.BuildOptions(out_dir=build_dir, force=force, allowances=state.allowances)
     settings = SiteSettings(base_url=base_url)
     if title:
         settings = replace(settings, title=title.strip())

@@ -166,7 +166,9 @@ class _TooBig(Exception):
 LeafSize = Callable[[Step], _Size]
 
 
-def size_problem(routine: Routine, phrases: Phrasebook | None = None) -> SizeProblem | None:
+def size_problem(
+    routine: Routine, phrases: Phrasebook | None = None, max_ms: int = MAX_SESSION_MS
+) -> SizeProblem | None:
     """Find a routine too deep, too long or too big to compile, without expanding its repeats.
 
     First with bounds computed from each step's dosing alone; then, with
@@ -174,10 +176,11 @@ def size_problem(routine: Routine, phrases: Phrasebook | None = None) -> SizePro
     what compiling it would refuse (short of a few first-time introductions).
     """
     try:
-        _measure(routine.steps, routine, lambda step: _step_size(step, routine))
+        _measure(routine.steps, routine, lambda step: _step_size(step, routine), max_ms)
         if phrases is not None:
             compiler = _Compiler(routine, phrases, None)
-            _measure(routine.steps, routine, _CompiledSize(compiler).of, compiler.frame())
+            measure = _CompiledSize(compiler, max_ms).of
+            _measure(routine.steps, routine, measure, max_ms, compiler.frame())
     except _TooBig as too_big:
         return too_big.problem
     return None
@@ -187,6 +190,7 @@ def _measure(
     steps: Sequence[Step],
     routine: Routine,
     leaf: LeafSize,
+    max_ms: int,
     start: _Size = _Size(0, 0),
     path: tuple[int, ...] = (),
     depth: int = 1,
@@ -212,6 +216,7 @@ def _measure(
                 step.steps,
                 routine,
                 leaf,
+                max_ms,
                 _Size(0, 0),
                 where,
                 depth + 1,
@@ -235,11 +240,11 @@ def _measure(
         closes = size.closes
         ms += size.ms
         items += size.items
-        if ms > MAX_SESSION_MS:
+        if ms > max_ms:
             raise _TooBig(
                 SizeProblem(
                     f"the routine is too long: with this step it lasts more than "
-                    f"{MAX_SESSION_MS // 3_600_000} hours, the limit for a session",
+                    f"{_hours(max_ms)}, the limit for a session (see max_hours)",
                     where,
                 )
             )
@@ -281,8 +286,9 @@ class _CompiledSize:
     (the shorter introduction), whatever number of times repeats play it.
     """
 
-    def __init__(self, compiler: _Compiler) -> None:
+    def __init__(self, compiler: _Compiler, max_ms: int) -> None:
         self.compiler = compiler
+        self.max_ms = max_ms
         self.sizes: dict[int, tuple[Step, _Size]] = {}
 
     def of(self, step: Step) -> _Size:
@@ -293,25 +299,33 @@ class _CompiledSize:
         (flat,) = _flatten([step], compiler.routine, compiler.phrases, announce_rounds=False)
         if isinstance(flat, (Exercise, Breathing)):
             compiler.introduced.add(flat.name or compiler.phrases.first("chapter_breathing"))
-        size = _size_of(compiler._step(flat, ()), opens=isinstance(flat, Exercise))
+        size = _size_of(compiler._step(flat, ()), self.max_ms, opens=isinstance(flat, Exercise))
         self.sizes[id(step)] = (step, size)
         return size
 
 
-def _size_of(items: Iterable[PlanItem], opens: bool = False) -> _Size:
+def _size_of(items: Iterable[PlanItem], max_ms: int, opens: bool = False) -> _Size:
     ms = count = 0
     for item in items:
         count += 1
         if isinstance(item, (Gap, Period)):
             ms += item.ms
-        if ms > MAX_SESSION_MS or count > MAX_PLAN_ITEMS:
+        if ms > max_ms or count > MAX_PLAN_ITEMS:
             break  # too big already: the caller says so
     return _Size(ms, count, opens, opens)
 
 
-def compile_routine(routine: Routine, phrases: Phrasebook, minutes: int | None = None) -> Plan:
-    """Turn a validated routine into a Plan; `minutes` is the length announced in the intro."""
-    problem = size_problem(routine, phrases)
+def compile_routine(
+    routine: Routine,
+    phrases: Phrasebook,
+    minutes: int | None = None,
+    max_ms: int = MAX_SESSION_MS,
+) -> Plan:
+    """Turn a validated routine into a Plan; `minutes` is the length announced in the intro.
+
+    A routine that would last longer than `max_ms` is refused.
+    """
+    problem = size_problem(routine, phrases, max_ms)
     if problem is not None:
         raise VoiceroutineError(problem.message)
     items: list[PlanItem] = []
@@ -320,12 +334,17 @@ def compile_routine(routine: Routine, phrases: Phrasebook, minutes: int | None =
         items.append(item)
         if isinstance(item, (Gap, Period)):
             total_ms += item.ms
-        if total_ms > MAX_SESSION_MS or len(items) > MAX_PLAN_ITEMS:
+        if total_ms > max_ms or len(items) > MAX_PLAN_ITEMS:
             raise VoiceroutineError(
-                f"the routine is too long: sessions are limited to {MAX_SESSION_MS // 3_600_000} "
-                f"hours and {MAX_PLAN_ITEMS} spoken lines and periods"
+                f"the routine is too long: sessions are limited to {_hours(max_ms)} "
+                f"and {MAX_PLAN_ITEMS} spoken lines and periods (see max_hours)"
             )
     return Plan(routine.title, routine.description, tuple(items))
+
+
+def _hours(ms: int) -> str:
+    hours = ms / 3_600_000
+    return f"{hours:g} hour" if hours == 1 else f"{hours:g} hours"
 
 
 class _Compiler:
@@ -340,7 +359,7 @@ class _Compiler:
 
     def frame(self) -> _Size:
         """The size of what surrounds the steps: lead-in, intro, outro, bells, tail."""
-        return _size_of(self.items(with_steps=False))
+        return _size_of(self.items(with_steps=False), MAX_SESSION_MS)  # minutes, at most
 
     def items(self, with_steps: bool = True) -> Iterator[PlanItem]:
         flat = _flatten(self.routine.steps, self.routine, self.phrases, announce_rounds=True)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
-from voiceroutine.access import ReadAccess
+from voiceroutine.access import NO_ALLOWANCES, Allowances, ReadAccess
 from voiceroutine.compiler import size_problem
 from voiceroutine.errors import VoiceroutineError
 from voiceroutine.library.catalogue import Catalogue, load_catalogue, load_library_file
@@ -21,22 +20,24 @@ from voiceroutine.yamlsource import (
 )
 
 
-def load_routine(path: Path, allowed_dirs: Sequence[Path] = ()) -> Routine:
+def load_routine(path: Path, allowances: Allowances = NO_ALLOWANCES) -> Routine:
     """Load and validate the routine at `path`; raise VoiceroutineError with a place.
 
-    Files it names must lie in its folder or in `allowed_dirs` (or the config's).
+    Files it names must lie in its folder or one the user allows, and it may
+    last no longer than the user allows (12 hours unless configured).
     """
-    return parse_routine(read_source(path), path, allowed_dirs)
+    return parse_routine(read_source(path), path, allowances)
 
 
-def parse_routine(text: str, path: Path, allowed_dirs: Sequence[Path] = ()) -> Routine:
+def parse_routine(text: str, path: Path, allowances: Allowances = NO_ALLOWANCES) -> Routine:
     """Validate routine YAML `text`; `path` names the place of errors and anchors `library:`."""
     root = parse_source(text, path, "routine with a title and steps")
-    access = ReadAccess.for_routine(path, allowed_dirs)
+    access = allowances.read_access(path)
     catalogue = routine_catalogue(root, path, access)
     context = {**catalogue.as_context(), "base_dir": path.parent, "access": access}
     routine = validate(Routine, root, path, context)
-    problem = size_problem(routine, load_phrasebook(routine.voice.language))
+    limit_ms = allowances.session_limit_ms()
+    problem = size_problem(routine, load_phrasebook(routine.voice.language), limit_ms)
     if problem is not None:
         keys = [key for index in problem.step_path for key in ("steps", index)]
         raise VoiceroutineError(problem.message, place_of(root, path, *keys))

@@ -98,7 +98,20 @@ def _file_next_to_routine(value: str, info: ValidationInfo, what: str) -> str:
     It must exist, lie inside a folder the routine may read (its own, unless
     the user allowed more) and be no larger than MAX_MEDIA_BYTES.
     """
-    context = info.context or {}
+    try:
+        return _checked_file(value, info.context or {}, what)
+    except (OSError, ValueError, RuntimeError) as error:  # a name the system cannot use
+        if isinstance(error, PydanticCustomError):
+            raise
+        reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
+        raise PydanticCustomError(
+            "file_unusable",
+            "cannot use the {what} '{name}': {reason}",
+            {"what": what, "name": value, "reason": reason},
+        ) from None
+
+
+def _checked_file(value: str, context: dict[str, Any], what: str) -> str:
     base = context.get("base_dir")
     path = Path(value).expanduser()
     if base is not None and not path.is_absolute():

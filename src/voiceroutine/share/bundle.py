@@ -6,14 +6,14 @@ import contextlib
 import os
 import tempfile
 import zipfile
-from collections.abc import Sequence
 from pathlib import Path
 
+from voiceroutine.access import NO_ALLOWANCES, Allowances
 from voiceroutine.api import BuildResult
 from voiceroutine.errors import VoiceroutineError
 
 
-def share_zip(routine: Path, result: BuildResult, allowed_dirs: Sequence[Path] = ()) -> Path:
+def share_zip(routine: Path, result: BuildResult, allowances: Allowances = NO_ALLOWANCES) -> Path:
     """Write `<stem>.zip` beside the audio (atomically) and return its path.
 
     Inside, one folder named after the routine holds the audio, the cover
@@ -22,7 +22,7 @@ def share_zip(routine: Path, result: BuildResult, allowed_dirs: Sequence[Path] =
     """
     from voiceroutine.loader import load_routine
 
-    parsed = load_routine(routine, allowed_dirs)
+    parsed = load_routine(routine, allowances)
     stem = routine.stem
     members: list[tuple[Path, str, int]] = [
         (result.audio, result.audio.name, zipfile.ZIP_STORED),  # audio does not compress

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from voiceroutine.access import NO_ALLOWANCES, Allowances
 from voiceroutine.api import BuildResult
 from voiceroutine.errors import Place, VoiceroutineError
 
@@ -80,12 +80,12 @@ class Episode:
         return self.audio.stat().st_size
 
 
-def episode(path: Path, result: BuildResult, allowed_dirs: Sequence[Path] = ()) -> Episode:
+def episode(path: Path, result: BuildResult, allowances: Allowances = NO_ALLOWANCES) -> Episode:
     """The episode for the routine at `path`, from the files its build wrote."""
     from voiceroutine.library.phrasebook import load_phrasebook
     from voiceroutine.loader import load_routine
 
-    routine = load_routine(path, allowed_dirs)
+    routine = load_routine(path, allowances)
     timeline = _read_timeline(result.timeline_file)
     phrases = load_phrasebook(routine.voice.language)
     framing = {phrases.first(key) for key in ("chapter_intro", "chapter_outro", "chapter_rest")}

@@ -67,7 +67,7 @@ def publish(
     if failed:
         raise VoiceroutineError("\n".join(failed))
     episodes = [
-        episode(outcome.path, outcome.result, options.allowed_dirs)
+        episode(outcome.path, outcome.result, options.allowances)
         for outcome in outcomes
         if outcome.result
     ]
