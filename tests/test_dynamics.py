@@ -13,7 +13,8 @@ from voiceroutine.audio.dynamics import (
     limit_peaks,
     oversampled_peaks,
 )
-from voiceroutine.audio.encode import FORMATS, encode
+from voiceroutine.audio.encode import encode
+from voiceroutine.audio.formats import FORMATS
 from voiceroutine.audio.loudness import (
     TRUE_PEAK_LIMIT_DBTP,
     corrected,

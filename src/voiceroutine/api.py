@@ -27,7 +27,7 @@ from voiceroutine.tts.registry import engine_names, unknown_engine
 if TYPE_CHECKING:
     import numpy as np
 
-    from voiceroutine.audio.encode import AudioFormat
+    from voiceroutine.audio.formats import AudioFormat
     from voiceroutine.audio.loudness import LoudnessPlan
     from voiceroutine.audio.tags import ChapterMark, SessionTags
     from voiceroutine.plan import Sound
@@ -219,7 +219,7 @@ class AudioChoices:
 
 def audio_choices(options: BuildOptions, routine: Routine) -> AudioChoices:
     """Resolve format, sample rate, bitrate and loudness target; raise on impossible ones."""
-    from voiceroutine.audio.encode import FORMATS
+    from voiceroutine.audio.formats import FORMATS
 
     audio = routine.audio
     name = options.audio_format or audio.format or "mp3"

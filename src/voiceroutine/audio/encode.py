@@ -8,75 +8,13 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 from voiceroutine.audio.ffmpeg import pipe_into_ffmpeg
-from voiceroutine.audio.loudness import LOSSLESS_HEADROOM_DB, integrated_from_report
-from voiceroutine.audio.truepeak import true_peak_dbtp, true_peak_of_stream
+from voiceroutine.audio.formats import AudioFormat
+from voiceroutine.audio.loudness import integrated_from_report
+from voiceroutine.audio.truepeak import check_stream, true_peak_dbtp
 from voiceroutine.errors import VoiceroutineError
 from voiceroutine.timeline import ChapterSpan
-
-
-@dataclass(frozen=True)
-class AudioFormat:
-    """An output format: its file extension, ffmpeg muxer and encoder, and its defaults."""
-
-    name: str
-    extension: str
-    muxer: str
-    codec: str
-    mono_kbps: int | None
-    """The bitrate for mono (twice this for stereo); None for lossless formats."""
-    sample_rates: tuple[int, ...] = (22_050, 24_000, 32_000, 44_100, 48_000)
-    default_rate: int = 44_100
-    options: tuple[str, ...] = ()
-    chapters_by_ffmpeg: bool = False
-    """MP4 chapters are written by ffmpeg; the other formats' by tags.py (mutagen)."""
-    peak_headroom_db: float = LOSSLESS_HEADROOM_DB
-    """How far under the true-peak limit the mix's peaks stay before encoding: lossy
-    encoders add peaks of their own (measured on eSpeak speech: MP3 1.6 dB, AAC and Opus
-    up to 3 dB). The encoded file is checked, and encoded again quieter if need be."""
-    stream_container: str | None = None
-    """A container in which the encoder's output can be streamed to a decoder, so the
-    true peak is checked while encoding; None checks the file after it is written (MP4,
-    whose chapters ffmpeg writes only when the file is its one output)."""
-
-    def bitrate(self, kbps: int | None, channels: int) -> int | None:
-        if self.mono_kbps is None:
-            return None
-        return kbps if kbps is not None else self.mono_kbps * channels
-
-
-FORMATS: dict[str, AudioFormat] = {
-    # 64 kbps mono at 44.1 kHz: clear speech, about 29 MB an hour, and the lowest rate
-    # the podcast directories accept. The Xing/LAME header stays (never -write_xing 0):
-    # players need it to remove the encoder delay, or every cue would be late.
-    "mp3": AudioFormat(
-        "mp3", "mp3", "mp3", "libmp3lame", 64,
-        sample_rates=(32_000, 44_100, 48_000), options=("-id3v2_version", "3"),
-        peak_headroom_db=2.0, stream_container="mp3",
-    ),
-    # AAC in MP4: m4b is the audiobook flavour that podcast apps and phones bookmark.
-    "m4a": AudioFormat(
-        "m4a", "m4a", "ipod", "aac", 64, options=("-movflags", "+faststart"),
-        chapters_by_ffmpeg=True, peak_headroom_db=2.5,
-    ),
-    "m4b": AudioFormat(
-        "m4b", "m4b", "ipod", "aac", 64, options=("-movflags", "+faststart"),
-        chapters_by_ffmpeg=True, peak_headroom_db=2.5,
-    ),
-    # Opus runs at 48 kHz inside. At 32 kbit/s (voip) it added up to 3.8 dB of peaks to
-    # eSpeak speech; at 48 kbit/s in its general mode, 0.6 dB.
-    "opus": AudioFormat(
-        "opus", "opus", "opus", "libopus", 48, sample_rates=(48_000,), default_rate=48_000,
-        peak_headroom_db=2.0, stream_container="ogg",
-    ),
-    "ogg": AudioFormat(
-        "ogg", "ogg", "ogg", "libvorbis", 64, peak_headroom_db=2.0, stream_container="ogg"
-    ),
-    "flac": AudioFormat("flac", "flac", "flac", "flac", None, stream_container="flac"),
-    "wav": AudioFormat("wav", "wav", "wav", "pcm_s16le", None, stream_container="s16le"),
-}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -136,14 +74,8 @@ def encode(
             arguments += ["-f", "tee", tee_outputs(audio_format, destination.name, stream)]
         arguments += ["-map", "[measured]", "-f", "null", "-"]
 
-        def check_stream(encoded: IO[bytes]) -> float:
-            assert stream is not None
-            return true_peak_of_stream(encoded, stream, channels, sample_rate, label)
-
-        run = pipe_into_ffmpeg(
-            arguments, pcm_blocks, cwd=destination.parent,
-            read_output=check_stream if stream is not None else None,
-        )  # fmt: skip
+        check = None if stream is None else check_stream(stream, channels, sample_rate, label)
+        run = pipe_into_ffmpeg(arguments, pcm_blocks, cwd=destination.parent, attach_output=check)
     if run.code != 0:
         raise VoiceroutineError(f"ffmpeg could not encode {label}: {run.reason()}")
     if not destination.exists() or os.path.getsize(destination) == 0:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -9,7 +10,6 @@ import subprocess
 import tempfile
 import warnings
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -74,18 +74,19 @@ def pipe_into_ffmpeg(
     arguments: Sequence[str],
     blocks: Iterable[bytes],
     cwd: Path | None = None,
-    read_output: Callable[[IO[bytes]], T] | None = None,
+    attach_output: Callable[[IO[bytes]], Callable[[], T]] | None = None,
 ) -> FfmpegRun[T]:
     """Run ffmpeg with `arguments`, streaming `blocks` to its standard input.
 
-    With `read_output`, ffmpeg's standard output is handed to it, in a thread
-    of its own, while the blocks are written; what it returns is the run's
-    `output`. The process is killed if the producer of the blocks fails or
-    the build is interrupted, so no ffmpeg is left behind.
+    With `attach_output`, ffmpeg's standard output is handed to it as soon
+    as ffmpeg starts (to feed another process); the function it returns is
+    called once ffmpeg has ended, and what it returns is the run's `output`.
+    The process is killed if the producer of the blocks fails or the build
+    is interrupted, so no ffmpeg is left behind.
     """
     command = [ffmpeg_exe(), "-hide_banner", "-nostdin", *arguments]
-    stdout = subprocess.PIPE if read_output else None
-    with tempfile.TemporaryFile() as errors, ThreadPoolExecutor(1) as reader:
+    stdout = subprocess.PIPE if attach_output else None
+    with tempfile.TemporaryFile() as errors:
         try:
             process = subprocess.Popen(
                 command, stdin=subprocess.PIPE, stdout=stdout, stderr=errors, cwd=cwd
@@ -93,8 +94,9 @@ def pipe_into_ffmpeg(
         except OSError as error:
             raise VoiceroutineError(f"cannot run ffmpeg ({command[0]}): {error.strerror}") from None
         assert process.stdin is not None
-        output = reader.submit(read_output, process.stdout) if read_output else None
+        finish: Callable[[], T] | None = None
         try:
+            finish = attach_output(process.stdout) if attach_output else None
             for block in blocks:
                 process.stdin.write(block)
             process.stdin.close()
@@ -103,10 +105,17 @@ def pipe_into_ffmpeg(
         except BaseException:
             process.kill()
             process.wait()
+            if finish is not None:
+                with contextlib.suppress(VoiceroutineError):
+                    finish()  # the reader has seen the end of the stream: reap it
             raise
         code = process.wait()
         errors.seek(0)
         run: FfmpegRun[T] = FfmpegRun(code, errors.read().decode("utf-8", "replace"))
-        if output is not None and code == 0:
-            run = replace(run, output=output.result())
+        if finish is not None:
+            try:
+                run = replace(run, output=finish())
+            except VoiceroutineError:
+                if code == 0:
+                    raise  # the encoder's own failure says more than the reader's
         return run

@@ -23,9 +23,6 @@ from voiceroutine.errors import VoiceroutineError
 DEFAULT_TARGET_LUFS = -16.0
 """The spoken-word target of the big podcast platforms."""
 TRUE_PEAK_LIMIT_DBTP = -1.0
-LOSSLESS_HEADROOM_DB = 0.5
-"""How far below the true-peak limit the mix's sample peak stays before a lossless encoder:
-room for the peaks between samples. Lossy encoders need more (encode.py says how much)."""
 TARGET_TOLERANCE_LU = 0.5
 """An encode whose measured loudness is further than this from the target is done again."""
 SPEC_TOLERANCE_LU = 1.0

@@ -1,76 +1,79 @@
 """Measure the true peak (ITU-R BS.1770, 4x oversampled) of an encoded file, as players decode it.
 
 Lossy encoders add peaks of their own, so the limit is checked on the
-decoded file: after it is written, or while it is being encoded, from a copy
-of the encoder's output. The file is decoded by ffmpeg and oversampled in
-blocks, so memory stays flat whatever the length.
+decoded audio: a second ffmpeg decodes it, resamples it to four times its
+rate and reports the highest sample (its astats filter). It reads either the
+written file or, while the file is being encoded, a copy of the encoder's
+output through a pipe, so the check runs on the other core and the Python
+process holds none of the audio.
 """
 
 from __future__ import annotations
 
 import math
+import re
 import subprocess
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
-
-import numpy as np
 
 from voiceroutine.audio.ffmpeg import ffmpeg_exe
 from voiceroutine.errors import VoiceroutineError
 
 OVERSAMPLING = 4
-BLOCK_FRAMES = 1 << 17
+PEAK_LINE = re.compile(r"Peak level dB:\s*(-?inf|-?[\d.]+)")
 
 
 def true_peak_dbtp(path: Path, channels: int, sample_rate: int) -> float:
     """The highest 4x oversampled sample magnitude of the decoded file, in dBTP."""
-    return _decoded_peak(["-i", str(path)], None, path.name, channels, sample_rate)
+    return _finish(*_start(["-i", str(path)], None, sample_rate), path.name)
 
 
-def true_peak_of_stream(
-    encoded: IO[bytes], container: str, channels: int, sample_rate: int, name: str
-) -> float:
-    """The same for a file as it is being encoded, read from `encoded` (which is closed here).
+def check_stream(
+    container: str, channels: int, sample_rate: int, name: str
+) -> Callable[[IO[bytes]], Callable[[], float]]:
+    """A check of an encoder's output as it is written, in `container` on the encoder's stdout.
 
-    Decoding and oversampling run beside the encoder instead of after it.
+    Attach it to the encoder's stdout (which is then closed here: the
+    checker holds the pipe); the function it returns waits for the check and
+    gives the true peak in dBTP.
     """
     raw = ["-ar", str(sample_rate), "-ac", str(channels)] if container == "s16le" else []
-    source = ["-f", container, *raw, "-i", "pipe:0"]
-    with encoded:
-        return _decoded_peak(source, encoded, name, channels, sample_rate)
+
+    def attach(encoded: IO[bytes]) -> Callable[[], float]:
+        with encoded:  # the checker holds the pipe now: the encoder sees it end
+            started = _start(["-f", container, *raw, "-i", "pipe:0"], encoded, sample_rate)
+        return lambda: _finish(*started, name)
+
+    return attach
 
 
-def _decoded_peak(
-    source: list[str], stdin: IO[bytes] | None, name: str, channels: int, sample_rate: int
-) -> float:
-    import soxr
-
+def _start(
+    source: list[str], stdin: IO[bytes] | None, sample_rate: int
+) -> tuple[subprocess.Popen[bytes], IO[bytes]]:
     command = [
-        ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", *source,
-        "-f", "f32le", "-ac", str(channels), "-ar", str(sample_rate), "pipe:1",
+        ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", *source,
+        "-af", f"aresample={sample_rate * OVERSAMPLING},"
+        "astats=measure_perchannel=none:measure_overall=Peak_level",
+        "-f", "null", "-",
     ]  # fmt: skip
-    stream = soxr.ResampleStream(sample_rate, sample_rate * OVERSAMPLING, channels, "float32")
-    peak = 0.0
-    frame_bytes = 4 * channels
-    with subprocess.Popen(
-        command, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    ) as process:
-        if stdin is not None:
-            stdin.close()  # the decoder holds the pipe now: the encoder sees it end
-        assert process.stdout is not None
-        pending = b""
-        while chunk := process.stdout.read(BLOCK_FRAMES * frame_bytes):
-            chunk = pending + chunk
-            usable = len(chunk) - len(chunk) % frame_bytes
-            pending = chunk[usable:]
-            block = np.frombuffer(chunk[:usable], dtype="<f4").reshape(-1, channels)
-            peak = max(peak, float(np.max(np.abs(block), initial=0.0)))
-            upsampled = stream.resample_chunk(block)
-            peak = max(peak, float(np.max(np.abs(upsampled), initial=0.0)))
-        tail = stream.resample_chunk(np.zeros((0, channels), np.float32), last=True)
-        peak = max(peak, float(np.max(np.abs(tail), initial=0.0)))
-        errors = process.stderr.read().decode("utf-8", "replace") if process.stderr else ""
-    if process.returncode != 0:
-        last = errors.strip().splitlines()[-1:] or [f"exit status {process.returncode}"]
+    report = tempfile.TemporaryFile()  # noqa: SIM115 (read and closed by _finish)
+    try:
+        process = subprocess.Popen(command, stdin=stdin, stdout=subprocess.DEVNULL, stderr=report)
+    except OSError as error:
+        report.close()
+        raise VoiceroutineError(f"cannot run ffmpeg ({command[0]}): {error.strerror}") from None
+    return process, report
+
+
+def _finish(process: subprocess.Popen[bytes], report: IO[bytes], name: str) -> float:
+    with report:
+        code = process.wait()
+        report.seek(0)
+        text = report.read().decode("utf-8", "replace")
+    found = PEAK_LINE.findall(text)
+    if code != 0 or not found:
+        last = text.strip().splitlines()[-1:] or [f"exit status {code}"]
         raise VoiceroutineError(f"ffmpeg could not decode {name} to check it: {last[0]}")
-    return 20 * math.log10(peak) if peak > 0 else -math.inf
+    return -math.inf if found[-1].endswith("inf") else float(found[-1])
