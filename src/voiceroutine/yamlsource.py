@@ -58,9 +58,14 @@ def read_source(path: Path, what: str = "routine") -> str:
         raise VoiceroutineError(f"cannot read the file: {error.strerror}", Place(path)) from None
 
 
-def parse_source(text: str, path: Path, what: str) -> SourceNode:
-    """Parse YAML text into plain data that remembers positions; it must be a mapping."""
-    root = _compose(text, path)
+def parse_source(text: str, path: Path, what: str, bundled: bool = False) -> SourceNode:
+    """Parse YAML text into plain data that remembers positions; it must be a mapping.
+
+    `bundled` text (the package's own catalogue) is parsed by libyaml where
+    PyYAML has it, ten times as fast; user files always by the Python parser,
+    whose messages the error catalogue is written against.
+    """
+    root = _compose(text, path, bundled)
     if root is None:
         raise VoiceroutineError(f"the file is empty; expected a {what}", _at(path))
     if not isinstance(root.value, dict):
@@ -116,9 +121,10 @@ def _place(path: Path, mark: yaml.Mark) -> Place:
     return Place(path, mark.line + 1, mark.column + 1)
 
 
-def _compose(text: str, path: Path) -> SourceNode | None:
+def _compose(text: str, path: Path, bundled: bool = False) -> SourceNode | None:
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader) if bundled else yaml.SafeLoader
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=loader)
     except RecursionError:
         raise VoiceroutineError("the YAML is nested too deeply", _at(path)) from None
     except yaml.MarkedYAMLError as error:

@@ -47,10 +47,10 @@ def load_catalogue(language: str = "en") -> Catalogue:
     folder = resources.files("voiceroutine.library")
     catalogue = _catalogue_of(
         _load_library_text(
-            folder.joinpath("exercises.yaml").read_text(encoding="utf-8"), "exercises.yaml"
+            folder.joinpath("exercises.yaml").read_text(encoding="utf-8"), "exercises.yaml", True
         ),
         _load_library_text(
-            folder.joinpath("breathing.yaml").read_text(encoding="utf-8"), "breathing.yaml"
+            folder.joinpath("breathing.yaml").read_text(encoding="utf-8"), "breathing.yaml", True
         ),
     )
     base = language.lower().replace("_", "-").split("-")[0]
@@ -88,9 +88,9 @@ def _with_texts(entry: Any, texts: dict[str, Any] | None, fields: tuple[str, ...
     )
 
 
-def _load_library_text(text: str, name: str) -> LibraryFile:
+def _load_library_text(text: str, name: str, bundled: bool = False) -> LibraryFile:
     path = Path(name)
-    root = parse_source(text, path, "catalogue")
+    root = parse_source(text, path, "catalogue", bundled)
     library = validate(LibraryFile, root, path)
     for kind, entries in (("exercises", library.exercises), ("patterns", library.patterns)):
         seen: set[str] = set()
