@@ -66,27 +66,25 @@ def test_a_missing_ffmpeg_is_named(
     assert "cannot run ffmpeg" in line and "no-such-ffmpeg" in line
 
 
-def test_an_ffmpeg_that_crashes_mid_stream_is_reported(
-    built: tuple[Path, dict[str, bytes]], monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("script", "reason"),
+    [
+        # Reads part of the session, then dies of a segmentation fault.
+        ("head -c 200000 > /dev/null; kill -SEGV $$", "it was killed by SIGSEGV"),
+        ('echo "Unknown encoder libmp3lame" >&2; exit 1', "Unknown encoder libmp3lame"),
+    ],
+    ids=["crashes", "fails"],
+)
+def test_a_broken_ffmpeg_says_why(
+    built: tuple[Path, dict[str, bytes]],
+    monkeypatch: pytest.MonkeyPatch,
+    script: str,
+    reason: str,
 ) -> None:
     folder, before = built
-    # Reads part of the session, then dies of a segmentation fault.
-    crash = "head -c 200000 > /dev/null; kill -SEGV $$"
-    monkeypatch.setenv("VOICEROUTINE_FFMPEG", str(fake_ffmpeg(folder, crash)))
-    result = build(folder)
-    line = assert_failed_cleanly(result, folder / "out", before)
-    assert "ffmpeg" in line and "SIGSEGV" in line
-
-
-def test_an_ffmpeg_that_fails_says_why(
-    built: tuple[Path, dict[str, bytes]], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    folder, before = built
-    failing = 'echo "Unknown encoder libmp3lame" >&2; exit 1'
-    monkeypatch.setenv("VOICEROUTINE_FFMPEG", str(fake_ffmpeg(folder, failing)))
-    result = build(folder)
-    line = assert_failed_cleanly(result, folder / "out", before)
-    assert line.endswith("Unknown encoder libmp3lame")
+    monkeypatch.setenv("VOICEROUTINE_FFMPEG", str(fake_ffmpeg(folder, script)))
+    line = assert_failed_cleanly(build(folder), folder / "out", before)
+    assert line.endswith(f"ffmpeg could not encode routine.mp3: {reason}")
 
 
 @pytest.fixture
