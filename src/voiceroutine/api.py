@@ -342,10 +342,16 @@ def _build(
             )
             over = peak - TRUE_PEAK_LIMIT_DBTP
             if over > 0:
-                # The encoder pushed peaks past the limit: limit the mix's loudest peaks by
-                # that much more, which keeps the loudness (turning it all down would not).
-                loudest = min(ceiling, mix.peak * gain)
-                ceiling = loudest * 10 ** (-(over + PEAK_RETRY_MARGIN_DB) / 20)
+                # The encoder pushed peaks past the limit. First limit the mix's loudest peaks
+                # by that much more, which keeps the loudness; if the encoder's peaks were not
+                # at the mix's (it happens with AAC), turn the whole session down instead.
+                step_db = over + PEAK_RETRY_MARGIN_DB
+                if ceiling == mastered.ceiling:
+                    loudest = min(ceiling, mix.peak * gain)
+                    ceiling = loudest * 10 ** (-step_db / 20)
+                else:
+                    quieter = loudness.gain_db - step_db
+                    loudness = replace(loudness, gain_db=quieter, max_gain_db=quieter)
                 continue
             better = corrected(loudness, measured.integrated_lufs)
             if better is None:
