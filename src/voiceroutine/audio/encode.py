@@ -80,9 +80,7 @@ def encode(
         raise VoiceroutineError(f"ffmpeg could not encode {label}: {run.reason()}")
     if not destination.exists() or os.path.getsize(destination) == 0:
         raise VoiceroutineError(f"ffmpeg wrote nothing for {label}")
-    peak = (
-        run.output if run.output is not None else true_peak_dbtp(destination, channels, sample_rate)
-    )
+    peak = run.output if run.output is not None else true_peak_dbtp(destination, sample_rate)
     return Measured(integrated_from_report(run.stderr), peak)
 
 

@@ -25,7 +25,7 @@ OVERSAMPLING = 4
 PEAK_LINE = re.compile(r"Peak level dB:\s*(-?inf|-?[\d.]+)")
 
 
-def true_peak_dbtp(path: Path, channels: int, sample_rate: int) -> float:
+def true_peak_dbtp(path: Path, sample_rate: int) -> float:
     """The highest 4x oversampled sample magnitude of the decoded file, in dBTP."""
     return _finish(*_start(["-i", str(path)], None, sample_rate), path.name)
 

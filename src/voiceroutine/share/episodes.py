@@ -11,6 +11,7 @@ from typing import Any
 from voiceroutine.access import NO_ALLOWANCES, Allowances
 from voiceroutine.api import BuildResult
 from voiceroutine.errors import Place, VoiceroutineError
+from voiceroutine.timeline import ChapterSpan
 
 MEDIA_TYPES = {
     "mp3": "audio/mpeg",
@@ -33,13 +34,6 @@ TIMED_KINDS = {
 
 
 @dataclass(frozen=True)
-class Chapter:
-    title: str
-    start_ms: int
-    end_ms: int
-
-
-@dataclass(frozen=True)
 class Period:
     """A hold or rest: the player counts down the time left in it."""
 
@@ -59,7 +53,7 @@ class Episode:
     language: str
     duration_ms: int
     exercises: tuple[str, ...]
-    chapters: tuple[Chapter, ...]
+    chapters: tuple[ChapterSpan, ...]
     periods: tuple[Period, ...]
     source: Path
     audio: Path
@@ -90,7 +84,8 @@ def episode(path: Path, result: BuildResult, allowances: Allowances = NO_ALLOWAN
     phrases = load_phrasebook(routine.voice.language)
     framing = {phrases.first(key) for key in ("chapter_intro", "chapter_outro", "chapter_rest")}
     chapters = tuple(
-        Chapter(str(c["title"]), int(c["start_ms"]), int(c["end_ms"])) for c in timeline["chapters"]
+        ChapterSpan(str(c["title"]), int(c["start_ms"]), int(c["end_ms"]))
+        for c in timeline["chapters"]
     )
     exercises = tuple(dict.fromkeys(c.title for c in chapters if c.title not in framing))
     periods = tuple(
