@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 SAMPLE_RATE = 44_100
 ENCODE_ATTEMPTS = 3
-"""Encodes allowed to bring peaks under the limit and loudness to its target."""
+"""Encodes allowed to bring the decoded true peak under the limit."""
 PEAK_RETRY_MARGIN_DB = 0.3
 DEFAULT_OUT_DIR = Path("output")
 
@@ -302,7 +302,7 @@ def _build(
     engine_name: str | None = None,
 ) -> BuildResult:
     from voiceroutine.audio.encode import encode
-    from voiceroutine.audio.loudness import TRUE_PEAK_LIMIT_DBTP, corrected
+    from voiceroutine.audio.loudness import TRUE_PEAK_LIMIT_DBTP
     from voiceroutine.audio.master import master
     from voiceroutine.audio.sources import music_bed
     from voiceroutine.audio.tags import write_tags
@@ -332,31 +332,24 @@ def _build(
         for _ in range(ENCODE_ATTEMPTS):
             gain = 10 ** (loudness.gain_db / 20)
             blocks = mix.pcm_blocks(gain, report("Encoding"), ceiling=ceiling)
-            measured = encode(
+            peak = encode(
                 blocks, destination, choices.audio_format, rate, mix.channels,
                 choices.bitrate, timeline.chapters, files.audio.name,
             )  # fmt: skip
-            peak = measured.true_peak_dbtp
-            loudness = replace(
-                loudness, measured_lufs=measured.integrated_lufs, true_peak_dbtp=peak
-            )
+            loudness = replace(loudness, true_peak_dbtp=peak)
             over = peak - TRUE_PEAK_LIMIT_DBTP
-            if over > 0:
-                # The encoder pushed peaks past the limit. First limit the mix's loudest peaks
-                # by that much more, which keeps the loudness; if the encoder's peaks were not
-                # at the mix's (it happens with AAC), turn the whole session down instead.
-                step_db = over + PEAK_RETRY_MARGIN_DB
-                if ceiling == mastered.ceiling:
-                    loudest = min(ceiling, mix.peak * gain)
-                    ceiling = loudest * 10 ** (-step_db / 20)
-                else:
-                    quieter = loudness.gain_db - step_db
-                    loudness = replace(loudness, gain_db=quieter, max_gain_db=quieter)
-                continue
-            better = corrected(loudness, measured.integrated_lufs)
-            if better is None:
+            if over <= 0:
                 break
-            loudness = better
+            # The encoder pushed peaks past the limit. First limit the mix's loudest peaks by
+            # that much more, which keeps the loudness; if the encoder's peaks were not at the
+            # mix's (it happens with AAC), turn the whole session down instead.
+            step_db = over + PEAK_RETRY_MARGIN_DB
+            if ceiling == mastered.ceiling:
+                loudest = min(ceiling, mix.peak * gain)
+                ceiling = loudest * 10 ** (-step_db / 20)
+            else:
+                quieter = loudness.gain_db - step_db
+                loudness = replace(loudness, gain_db=quieter, max_gain_db=quieter)
         write_tags(destination, choices.audio_format.name, tags, chapter_marks(timeline))
 
     files = session_files(options.out_dir, path.stem, choices.audio_format.extension)

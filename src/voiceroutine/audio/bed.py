@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import copy
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -286,6 +287,21 @@ class MusicBed:
         self._release = max(1, round(ducking.release_ms * sample_rate / 1000))
         self._fade_in = max(1, round(ducking.fade_in_ms * sample_rate / 1000))
         self._fade_out = max(1, round(ducking.fade_out_ms * sample_rate / 1000))
+
+    def filtered(self, circular_filter: Callable[[np.ndarray], np.ndarray]) -> MusicBed:
+        """This bed with its loop passed through `circular_filter`, under the same envelopes.
+
+        For a linear, time-invariant filter applied to the loop as one period
+        of a periodic signal (its steady state), this is the bed that filter
+        would give, to a tiny error: the envelopes ramp over hundreds of
+        milliseconds, slowly next to the few milliseconds a filter remembers.
+        """
+        loop = np.asarray(circular_filter(self._loop), dtype=np.float32)
+        if loop.shape != self._loop.shape:
+            raise ValueError("a circular filter must keep the loop's shape")
+        twin = copy.copy(self)
+        twin._loop = loop
+        return twin
 
     def block(self, start: int, length: int) -> np.ndarray:
         """The bed's samples [start, start + length) as (length, channels) float32."""

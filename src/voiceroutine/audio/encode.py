@@ -5,24 +5,20 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from voiceroutine.audio.ffmpeg import pipe_into_ffmpeg
 from voiceroutine.audio.formats import AudioFormat
-from voiceroutine.audio.loudness import integrated_from_report
-from voiceroutine.audio.truepeak import check_stream, true_peak_dbtp
+from voiceroutine.audio.truepeak import (
+    MINIAUDIO_FORMATS,
+    GrowingFileCheck,
+    PeakMeter,
+    stream_check,
+    true_peak_dbtp,
+)
 from voiceroutine.errors import VoiceroutineError
 from voiceroutine.timeline import ChapterSpan
-
-
-@dataclass(frozen=True)
-class Measured:
-    """What the encoder's meter and the decoded file's check found."""
-
-    integrated_lufs: float
-    true_peak_dbtp: float
 
 
 def encode(
@@ -34,23 +30,31 @@ def encode(
     bitrate_kbps: int | None = None,
     chapters: Sequence[ChapterSpan] = (),
     name: str | None = None,
-) -> Measured:
-    """Encode 16-bit PCM blocks into `destination`; measure its loudness and true peak.
+) -> float:
+    """Encode 16-bit PCM blocks into `destination` and return its true peak in dBTP.
 
-    The same ffmpeg process measures what it encodes with its EBU R128 meter
-    (ITU-R BS.1770), so the loudness costs no second pass. Where the format
-    allows, the encoded stream also goes to a decoder that checks its true
-    peak on the other core while encoding goes on; otherwise the file is
-    decoded afterwards. Raises VoiceroutineError on failure; `name` is how
-    the file is called in messages (the destination may be a temporary file).
+    The peak is of the audio as players decode it (truepeak.py): where the
+    format allows, the encoded stream goes to a decoder while it is written,
+    so the check runs on the other core; MP4 is decoded afterwards; lossless
+    formats are metered on their PCM. The loudness needs no meter here: the
+    gain that reaches the target was computed before (loudness.py). Raises
+    VoiceroutineError on failure; `name` is how the file is called in
+    messages (the destination may be a temporary file).
     """
     label = name or destination.name
     stream = audio_format.stream_container
     if stream is not None and TEE_RESERVED.search(destination.name):
         stream = None  # such a name would need escaping inside the tee muxer's list
+    lossless_meter = PeakMeter(sample_rate, channels) if audio_format.lossless else None
+    if lossless_meter is not None:
+        pcm_blocks = _metered(pcm_blocks, lossless_meter)
+    growing = None
+    if audio_format.codec in MINIAUDIO_FORMATS:
+        destination.write_bytes(b"")  # the check reads the file as it grows: nothing stale
+        growing = GrowingFileCheck(destination, audio_format.codec, sample_rate, channels, label)
     inputs = ["-f", "s16le", "-ar", str(sample_rate), "-ac", str(channels), "-i", "pipe:0"]
     with tempfile.TemporaryDirectory(prefix="voiceroutine-") as folder:
-        outputs = ["-map", "[out]"]
+        outputs = ["-map", "0:a"]
         if audio_format.chapters_by_ffmpeg and chapters:
             metadata = Path(folder) / "chapters.txt"
             metadata.write_text(ffmetadata(chapters), encoding="utf-8")
@@ -59,29 +63,45 @@ def encode(
             outputs += ["-map_chapters", "1", "-map_metadata", "1"]
         else:
             outputs += ["-map_metadata", "-1"]
-        arguments = [
-            "-loglevel", "info", "-nostats", "-y", *inputs,
-            "-filter_complex", meter_graph(sample_rate, channels),
-            *outputs,
-        ]  # fmt: skip
+        arguments = ["-loglevel", "error", "-nostats", "-y", *inputs, *outputs]
         arguments += ["-c:a", audio_format.codec]
         bitrate = audio_format.bitrate(bitrate_kbps, channels)
         if bitrate is not None:
             arguments += ["-b:a", f"{bitrate}k"]
-        if stream is None:
+        check = None
+        if stream is None or growing is not None:
             arguments += [*audio_format.options, "-f", audio_format.muxer, destination.name]
         else:
             arguments += ["-f", "tee", tee_outputs(audio_format, destination.name, stream)]
-        arguments += ["-map", "[measured]", "-f", "null", "-"]
-
-        check = None if stream is None else check_stream(stream, channels, sample_rate, label)
-        run = pipe_into_ffmpeg(arguments, pcm_blocks, cwd=destination.parent, attach_output=check)
+            check = stream_check(audio_format.codec, stream, sample_rate, channels, label)
+        try:
+            run = pipe_into_ffmpeg(
+                arguments, pcm_blocks, cwd=destination.parent, attach_output=check
+            )
+        except BaseException:
+            if growing is not None:
+                growing.cancel()
+            raise
     if run.code != 0:
+        if growing is not None:
+            growing.cancel()
         raise VoiceroutineError(f"ffmpeg could not encode {label}: {run.reason()}")
     if not destination.exists() or os.path.getsize(destination) == 0:
         raise VoiceroutineError(f"ffmpeg wrote nothing for {label}")
-    peak = run.output if run.output is not None else true_peak_dbtp(destination, sample_rate)
-    return Measured(integrated_from_report(run.stderr), peak)
+    if lossless_meter is not None:
+        return lossless_meter.dbtp()
+    if growing is not None:
+        return growing.finish()
+    if run.output is not None:
+        return run.output
+    return true_peak_dbtp(destination, sample_rate, channels)
+
+
+def _metered(blocks: Iterable[bytes], meter: PeakMeter) -> Iterator[bytes]:
+    """The blocks unchanged, each metered on its way to the encoder."""
+    for block in blocks:
+        meter.add_pcm16(block)
+        yield block
 
 
 TEE_RESERVED = re.compile(r"[|\\\[\]:'\"]")
@@ -94,24 +114,6 @@ def tee_outputs(audio_format: AudioFormat, file_name: str, stream: str) -> str:
     pairs = zip(audio_format.options[::2], audio_format.options[1::2], strict=True)
     options += [f"{key.lstrip('-')}={value}" for key, value in pairs]
     return f"[{':'.join(options)}]{file_name}|[f={stream}]pipe\\:1"
-
-
-METER_NOISE = 1e-5
-"""Noise at -100 dBFS under the meter's copy of the session (never the encoded one): in
-exact digital silence the K-weighting filters decay into denormal numbers and slow the
-meter ninefold (19 s instead of 2 s for 37 minutes). It is far below the -70 LUFS gate."""
-
-
-def meter_graph(sample_rate: int, channels: int) -> str:
-    """An ffmpeg filter graph that passes the session on as [out] and meters a copy."""
-    layout = "mono" if channels == 1 else "stereo"
-    return (
-        "[0:a]asplit=2[out][copy];"
-        f"anoisesrc=a={METER_NOISE}:c=white:r={sample_rate}:seed=1,"
-        f"aformat=channel_layouts={layout}[noise];"
-        "[copy][noise]amix=inputs=2:normalize=0:duration=first,"
-        "ebur128=framelog=quiet[measured]"
-    )
 
 
 def ffmetadata(chapters: Sequence[ChapterSpan]) -> str:

@@ -33,9 +33,14 @@ class AudioFormat:
     encoders add peaks of their own (measured on eSpeak speech: MP3 1.6 dB, AAC and Opus
     up to 3 dB). The encoded file is checked, and encoded again quieter if need be."""
     stream_container: str | None = None
-    """A container in which the encoder's output can be streamed to a decoder, so the
+    """A container in which a lossy encoder's output can be streamed to a decoder, so the
     true peak is checked while encoding; None checks the file after it is written (MP4,
     whose chapters ffmpeg writes only when the file is its one output)."""
+
+    @property
+    def lossless(self) -> bool:
+        """Decoding gives back the PCM encoded: its true peak is the PCM's."""
+        return self.mono_kbps is None
 
     def bitrate(self, kbps: int | None, channels: int) -> int | None:
         if self.mono_kbps is None:
@@ -72,6 +77,6 @@ FORMATS: dict[str, AudioFormat] = {
     "ogg": AudioFormat(
         "ogg", "ogg", "ogg", "libvorbis", 64, peak_headroom_db=2.0, stream_container="ogg"
     ),
-    "flac": AudioFormat("flac", "flac", "flac", "flac", None, stream_container="flac"),
-    "wav": AudioFormat("wav", "wav", "wav", "pcm_s16le", None, stream_container="s16le"),
+    "flac": AudioFormat("flac", "flac", "flac", "flac", None),
+    "wav": AudioFormat("wav", "wav", "wav", "pcm_s16le", None),
 }  # fmt: skip

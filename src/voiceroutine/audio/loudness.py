@@ -1,55 +1,184 @@
-"""Loudness (ITU-R BS.1770): predict a session's, pick its gain, read ffmpeg's measurement.
+"""Loudness (ITU-R BS.1770): K-weight a session's sources, gate its loudness, pick its gain.
 
-The meter of record is ffmpeg's ebur128 filter, which measures the session
-in the same process that encodes it. The gain has to be known before that,
-so it comes from a quick prediction: the unweighted power of the mix in
-100 ms frames, gated as BS.1770 gates, plus the few tenths of a dB that
-K-weighting adds to speech. When the encoder's measurement misses the target
-by more than half a LU, the session is encoded again with the corrected
-gain. ffmpeg's loudnorm filter is not used: it silently switches to dynamic
+The build computes the session's integrated loudness itself, exactly as
+BS.1770 defines it, before anything is encoded, so the gain is set once.
+K-weighting is linear and time-invariant: the K-weighted mix is the mix of
+the K-weighted sources, and each distinct source (a line, a sound, the music
+bed's loop) is filtered once, by FFT convolution with the filter's impulse
+response. The weighted mix is then measured in 100 ms frames and gated as
+the standard gates. The tests check the result against ffmpeg's ebur128
+meter. ffmpeg's loudnorm filter is not used: it silently switches to dynamic
 mode when the target cannot be met linearly.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
-from voiceroutine.errors import VoiceroutineError
-
 DEFAULT_TARGET_LUFS = -16.0
 """The spoken-word target of the big podcast platforms."""
 TRUE_PEAK_LIMIT_DBTP = -1.0
-TARGET_TOLERANCE_LU = 0.5
-"""An encode whose measured loudness is further than this from the target is done again."""
 SPEC_TOLERANCE_LU = 1.0
 """How far from the target a finished file may be before the build warns."""
-K_WEIGHTING_OFFSET_DB = 0.7
-"""What K-weighting adds to the unweighted power of eSpeak speech: measured by ffmpeg's
-meter on the bundled routines, 0.69 to 0.76 dB."""
 FRAME_MS = 100
 ABSOLUTE_GATE_LUFS = -70.0
 RELATIVE_GATE_LU = -10.0
+LOUDNESS_OFFSET_DB = -0.691
+"""BS.1770's constant: it makes a 997 Hz sine at full scale read -3.01 LUFS."""
 MAX_GAIN_DB = 40.0
 SILENCE_LUFS = -70.0
 
-_INTEGRATED = re.compile(r"Integrated loudness:\s*I:\s*(-?[\d.]+|-inf|nan)\s*LUFS")
+# K-weighting's two stages as analog prototypes (the constants of libebur128 and ffmpeg),
+# which reproduce the standard's 48 kHz coefficients and give them at any other rate.
+SHELF_HZ = 1681.974450955533
+SHELF_GAIN_DB = 3.999843853973347
+SHELF_Q = 0.7071752369554196
+SHELF_BAND_EXPONENT = 0.4996667741545416
+"""The shelf's mid-band gain is its high-frequency gain to this power."""
+HIGHPASS_HZ = 38.13547087602444
+HIGHPASS_Q = 0.5003270373238773
+
+IMPULSE_MS = 100
+"""Length of the K-weighting impulse response used for convolution. Its slowest part is the
+high-pass's double pole near 38 Hz (time constant 4.2 ms at any rate): after 100 ms the sum
+of the magnitudes of the rest is below 1e-9 (-180 dB) at 48 kHz and smaller at lower rates."""
+BLOCK_FFT_SIZE = 1 << 15
+"""FFT size of overlap-add convolution: one spectrum of the impulse response serves every clip."""
+
+
+@dataclass(frozen=True)
+class Biquad:
+    """A second-order IIR section, a[0] = 1: y[n] = b0 x[n] + b1 x[n-1] + b2 x[n-2]
+    - a1 y[n-1] - a2 y[n-2]."""
+
+    b: tuple[float, float, float]
+    a: tuple[float, float, float]
+
+
+def k_weighting_biquads(sample_rate: int) -> tuple[Biquad, Biquad]:
+    """BS.1770's high shelf and RLB high-pass at `sample_rate`, by the bilinear transform.
+
+    With K = tan(pi f0 / fs), s = (1 - 1/z) / (K (1 + 1/z)) maps the prototypes
+    (Vh s^2 + Vb s / Q + 1) / (s^2 + s / Q + 1) and s^2 / (s^2 + s / Q + 1)
+    onto the unit circle with f0 where it belongs. As in the standard's table,
+    the high-pass's numerator is left at [1, -2, 1], not divided by a0.
+    """
+    k = math.tan(math.pi * SHELF_HZ / sample_rate)
+    high = 10 ** (SHELF_GAIN_DB / 20)
+    band = high**SHELF_BAND_EXPONENT
+    a0 = 1 + k / SHELF_Q + k * k
+    shelf = Biquad(
+        b=(
+            (high + band * k / SHELF_Q + k * k) / a0,
+            2 * (k * k - high) / a0,
+            (high - band * k / SHELF_Q + k * k) / a0,
+        ),
+        a=(1.0, 2 * (k * k - 1) / a0, (1 - k / SHELF_Q + k * k) / a0),
+    )
+    k = math.tan(math.pi * HIGHPASS_HZ / sample_rate)
+    a0 = 1 + k / HIGHPASS_Q + k * k
+    highpass = Biquad(
+        b=(1.0, -2.0, 1.0),
+        a=(1.0, 2 * (k * k - 1) / a0, (1 - k / HIGHPASS_Q + k * k) / a0),
+    )
+    return shelf, highpass
+
+
+def impulse_response(sections: tuple[Biquad, ...], length: int) -> np.ndarray:
+    """The first `length` samples of the cascade's response to a unit impulse."""
+    signal = [1.0] + [0.0] * (length - 1)
+    for section in sections:
+        b0, b1, b2 = section.b
+        _, a1, a2 = section.a
+        x1 = x2 = y1 = y2 = 0.0
+        out = []
+        for x in signal:  # a few thousand samples once per session: plain Python is quick enough
+            y = b0 * x + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2
+            x2, x1, y2, y1 = x1, x, y1, y
+            out.append(y)
+        signal = out
+    return np.array(signal)
+
+
+class KWeighting:
+    """BS.1770's K-weighting filter at one sample rate, applied by FFT convolution."""
+
+    def __init__(self, sample_rate: int) -> None:
+        self.impulse = impulse_response(
+            k_weighting_biquads(sample_rate), sample_rate * IMPULSE_MS // 1000
+        )
+        # Blocks at least four times the response's length keep the overlap-add's waste small.
+        self._size = max(BLOCK_FFT_SIZE, 1 << (4 * len(self.impulse)).bit_length())
+        self._spectrum = np.fft.rfft(self.impulse, self._size).astype(np.complex64)
+
+    def filtered(self, samples: np.ndarray) -> np.ndarray:
+        """Mono `samples` K-weighted, float32, with the filter's ringing after them kept.
+
+        The output is len(samples) + len(impulse) - 1 long, as the filter would
+        give it from silence into silence.
+        """
+        tail = len(self.impulse) - 1
+        step = self._size - tail
+        count = max(1, -(-len(samples) // step))
+        blocks = np.zeros((count, step), dtype=np.float32)
+        blocks.reshape(-1)[: len(samples)] = samples
+        spectra = np.fft.rfft(blocks, self._size, axis=1) * self._spectrum
+        convolved = np.fft.irfft(spectra, self._size, axis=1).astype(np.float32)
+        # Overlap-add: each block's ringing (shorter than a block) falls on the next block.
+        out = np.zeros((count + 1) * step, dtype=np.float32)
+        out[: count * step] = convolved[:, :step].reshape(-1)
+        ringing = np.zeros((count, step), dtype=np.float32)
+        ringing[:, :tail] = convolved[:, step:]
+        out[step:] += ringing.reshape(-1)
+        return out[: len(samples) + tail]
+
+    def circular(self, loop: np.ndarray) -> np.ndarray:
+        """A periodic signal's (n, channels) K-weighted loop: the filter's steady state."""
+        n = len(loop)
+        # The response wrapped onto one period, so a loop shorter than it is filtered exactly too.
+        wrapped = np.zeros(-(-len(self.impulse) // n) * n)
+        wrapped[: len(self.impulse)] = self.impulse
+        response = np.fft.rfft(wrapped.reshape(-1, n).sum(axis=0).astype(np.float32))
+        out = np.empty((n, loop.shape[1]), dtype=np.float32)
+        for channel in range(loop.shape[1]):  # one at a time: a music file may last half an hour
+            spectrum = np.fft.rfft(loop[:, channel].astype(np.float32)) * response
+            out[:, channel] = np.fft.irfft(spectrum, n)
+        return out
+
+
+def integrated_loudness(k_weighted_frame_powers: np.ndarray) -> float:
+    """Integrated loudness (LUFS) from the K-weighted mean squares of 100 ms frames (summed over
+    channels).
+
+    BS.1770's 400 ms blocks overlapping by 75 % are four consecutive frames;
+    blocks under the absolute gate, then those more than 10 LU under the
+    mean of the rest, are left out.
+    """
+    frame_powers = k_weighted_frame_powers
+    if len(frame_powers) < 4:
+        frame_powers = np.pad(frame_powers, (0, 4 - len(frame_powers)))
+    blocks = np.convolve(frame_powers, np.ones(4) / 4, mode="valid")
+    levels = LOUDNESS_OFFSET_DB + 10 * np.log10(np.maximum(blocks, 1e-20))
+    blocks = blocks[levels > ABSOLUTE_GATE_LUFS]
+    if blocks.size == 0:
+        return SILENCE_LUFS
+    relative = LOUDNESS_OFFSET_DB + 10 * math.log10(float(blocks.mean())) + RELATIVE_GATE_LU
+    blocks = blocks[LOUDNESS_OFFSET_DB + 10 * np.log10(blocks) > relative]
+    return LOUDNESS_OFFSET_DB + 10 * math.log10(float(blocks.mean()))
 
 
 @dataclass(frozen=True)
 class LoudnessPlan:
-    """What the first pass measured and the gain the second pass applies."""
+    """The session's loudness at unit gain and the one gain that brings it to its target."""
 
     predicted_lufs: float
-    """The session's loudness at unit gain, as predicted."""
+    """The session's integrated loudness at unit gain, computed from its sources."""
     sample_peak_dbfs: float
     gain_db: float
     target_lufs: float
-    measured_lufs: float | None = None
-    """What ffmpeg's meter measured on the session as it was encoded, with the gain."""
     true_peak_dbtp: float | None = None
     """The true peak of the encoded file, once it is measured."""
     max_gain_db: float = MAX_GAIN_DB
@@ -57,8 +186,6 @@ class LoudnessPlan:
 
     @property
     def expected_lufs(self) -> float:
-        if self.measured_lufs is not None:
-            return self.measured_lufs
         return self.predicted_lufs + self.gain_db
 
     def problem(self) -> str | None:
@@ -73,15 +200,6 @@ class LoudnessPlan:
         return None
 
 
-def integrated_from_report(report: str) -> float:
-    """The integrated loudness in the summary ffmpeg's ebur128 filter prints."""
-    found = _INTEGRATED.findall(report)
-    if not found:
-        raise VoiceroutineError("ffmpeg's loudness meter printed no summary")
-    value = float(found[-1])
-    return value if math.isfinite(value) else SILENCE_LUFS
-
-
 def plan_gain(
     predicted_lufs: float, sample_peak: float, target_lufs: float, headroom_db: float
 ) -> LoudnessPlan:
@@ -93,38 +211,3 @@ def plan_gain(
     allowed = min(TRUE_PEAK_LIMIT_DBTP - headroom_db - peak_dbfs, MAX_GAIN_DB)
     gain = min(target_lufs - predicted_lufs, allowed)
     return LoudnessPlan(predicted_lufs, peak_dbfs, gain, target_lufs, max_gain_db=allowed)
-
-
-def corrected(plan: LoudnessPlan, measured_lufs: float) -> LoudnessPlan | None:
-    """The plan with its gain corrected after the encoder's meter read `measured_lufs`, or
-    None when the measurement is close enough or the peaks allow no more."""
-    miss = plan.target_lufs - measured_lufs
-    if abs(miss) <= TARGET_TOLERANCE_LU:
-        return None
-    gain = min(plan.gain_db + miss, plan.max_gain_db)
-    if gain - plan.gain_db <= 0.05 and miss > 0:
-        return None  # already as loud as the peaks allow
-    return LoudnessPlan(
-        plan.predicted_lufs, plan.sample_peak_dbfs, gain, plan.target_lufs,
-        max_gain_db=plan.max_gain_db,
-    )  # fmt: skip
-
-
-def predict_integrated(frame_powers: np.ndarray) -> float:
-    """Integrated loudness predicted from 100 ms mean squares (summed over channels).
-
-    BS.1770's 400 ms blocks overlapping by 75 % are four consecutive frames;
-    the absolute and relative gates follow the standard. Only K-weighting is
-    left out and replaced by a constant (see K_WEIGHTING_OFFSET_DB).
-    """
-    if len(frame_powers) < 4:
-        frame_powers = np.pad(frame_powers, (0, 4 - len(frame_powers)))
-    blocks = np.convolve(frame_powers, np.ones(4) / 4, mode="valid")
-    offset = -0.691 + K_WEIGHTING_OFFSET_DB
-    levels = offset + 10 * np.log10(np.maximum(blocks, 1e-20))
-    blocks = blocks[levels > ABSOLUTE_GATE_LUFS]
-    if blocks.size == 0:
-        return SILENCE_LUFS
-    relative = offset + 10 * math.log10(float(blocks.mean())) + RELATIVE_GATE_LU
-    blocks = blocks[offset + 10 * np.log10(blocks) > relative]
-    return offset + 10 * math.log10(float(blocks.mean()))

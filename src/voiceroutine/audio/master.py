@@ -1,4 +1,4 @@
-"""Master the session: level the speech, mix it, measure it and choose the one gain to apply."""
+"""Master the session: level the speech, mix it, compute its loudness and choose the one gain."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from voiceroutine.audio.dynamics import SPEECH_CEILING, LevelledClip
 from voiceroutine.audio.loudness import (
     FRAME_MS,
     TRUE_PEAK_LIMIT_DBTP,
+    KWeighting,
     LoudnessPlan,
+    integrated_loudness,
     plan_gain,
-    predict_integrated,
 )
 from voiceroutine.audio.render import SessionMix
 from voiceroutine.plan import Sound
@@ -42,7 +43,7 @@ def master(
     target_lufs: float,
     peak_headroom_db: float,
 ) -> Mastered:
-    """Level and limit every line, then predict the mix's loudness and plan its gain.
+    """Level and limit every line, then compute the mix's loudness and plan its gain.
 
     `clips` is emptied: each line's samples are replaced by their levelled copy
     in the mix, so a session's speech is held once, not twice.
@@ -55,8 +56,33 @@ def master(
     for text in list(clips):  # each line is let go as soon as it is levelled: one copy at a time
         speech[text] = LevelledClip(clips.pop(text), rate).limited(SPEECH_CEILING)
     mix = SessionMix(timeline, speech, sounds, bed)
-    predicted = predict_integrated(mix.frame_powers(rate * FRAME_MS // 1000))
-    loudest_source = SPEECH_CEILING if speech else mix.peak
-    loudness = plan_gain(predicted, loudest_source, target_lufs, peak_headroom_db)
+    lufs = session_loudness(timeline, speech, sounds, bed)
+    loudest_source = SPEECH_CEILING if speech else mix.sample_peak()
+    loudness = plan_gain(lufs, loudest_source, target_lufs, peak_headroom_db)
     ceiling = 10 ** ((TRUE_PEAK_LIMIT_DBTP - peak_headroom_db) / 20)
-    return Mastered(SessionMix(timeline, speech, sounds, bed), loudness, ceiling)
+    return Mastered(mix, loudness, ceiling)
+
+
+def session_loudness(
+    timeline: Timeline,
+    speech: Mapping[str, np.ndarray],
+    sounds: Mapping[Sound, np.ndarray],
+    bed: MusicBed | None,
+) -> float:
+    """The integrated loudness (BS.1770) of the mix at unit gain, before any limiting.
+
+    K-weighting is linear and time-invariant, so the weighted mix is the mix
+    of the weighted sources: each distinct line and sound is filtered once,
+    with its ringing after it, and the bed's loop is filtered as the periodic
+    signal it is. The weighted copies live only while their mix is measured.
+    """
+    weighting = KWeighting(timeline.sample_rate)
+    texts = {cue.text for cue in timeline.cues if cue.text is not None}
+    played = {cue.sound for cue in timeline.cues if cue.sound is not None}
+    weighted = SessionMix(
+        timeline,
+        {text: weighting.filtered(speech[text]) for text in texts},
+        {sound: weighting.filtered(sounds[sound]) for sound in played},
+        bed.filtered(weighting.circular) if bed is not None else None,
+    )
+    return integrated_loudness(weighted.frame_powers(timeline.sample_rate * FRAME_MS // 1000))

@@ -54,7 +54,8 @@ class SessionMix:
         self._sources = [samples for _, samples in placed]
         self._longest = max((len(samples) for samples in self._sources), default=0)
         self.peak = 0.0
-        """The largest sample magnitude rendered so far, before gain, limiting and clipping."""
+        """The largest sample magnitude pcm_blocks or sample_peak rendered so far, before gain,
+        limiting and clipping."""
 
     def pcm_blocks(
         self,
@@ -90,12 +91,18 @@ class SessionMix:
         powers = []
         for start in range(0, self.total_samples, step):
             mix = self.render(start, min(start + step, self.total_samples))
-            self.peak = max(self.peak, float(np.max(np.abs(mix), initial=0.0)))
             count = len(mix) // frame_samples
             if count:
                 framed = mix[: count * frame_samples].reshape(count, frame_samples, -1)
                 powers.append(np.mean(np.square(framed, dtype=np.float64), axis=1).sum(axis=1))
         return np.concatenate(powers) if powers else np.zeros(0)
+
+    def sample_peak(self) -> float:
+        """The largest sample magnitude of the whole mix at unit gain (renders it once)."""
+        for start in range(0, self.total_samples, self.block_samples):
+            mix = self.render(start, min(start + self.block_samples, self.total_samples))
+            self.peak = max(self.peak, float(np.max(np.abs(mix), initial=0.0)))
+        return self.peak
 
     def render(self, lo: int, hi: int) -> np.ndarray:
         """Samples [lo, hi) of the mix at unit gain, float32 of shape (hi - lo, channels).
@@ -110,7 +117,10 @@ class SessionMix:
             b = min(start + len(samples), hi)
             if b > a:
                 voice[a - lo : b - lo] += samples[a - start : b - start]
-        mix = voice[:, np.newaxis].repeat(self.channels, axis=1)
+        if self.channels == 1:
+            mix = voice[:, np.newaxis]  # a view: a mono session needs no copy
+        else:
+            mix = voice[:, np.newaxis].repeat(self.channels, axis=1)
         if self.bed is not None:
             a, b = max(lo, 0), min(hi, self.total_samples)
             if b > a:
