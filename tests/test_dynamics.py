@@ -6,6 +6,7 @@ import time
 
 import numpy as np
 import pytest
+import soxr
 
 from voiceroutine.audio.dynamics import (
     SPEECH_CEILING,
@@ -17,7 +18,7 @@ from voiceroutine.audio.dynamics import (
 )
 from voiceroutine.audio.encode import encode
 from voiceroutine.audio.formats import FORMATS
-from voiceroutine.audio.truepeak import GrowingFileCheck, true_peak_dbtp
+from voiceroutine.audio.truepeak import GrowingFileCheck, PeakMeter, true_peak_dbtp
 
 RATE = 44_100
 
@@ -106,3 +107,27 @@ def test_a_file_checked_while_it_is_written_is_checked_to_its_end(tmp_path) -> N
     assert whole_peak == pytest.approx(true_peak_dbtp(written, RATE, 1), abs=0.05)
     earlier_peak = 20 * np.log10(float(np.max(np.abs(samples[: -RATE // 4]))))
     assert whole_peak > earlier_peak + 3.0  # the end was three times as loud
+
+
+@pytest.mark.parametrize(("channels", "block"), [(1, 65536), (1, 4000), (2, 65536), (2, 333)])
+def test_the_meter_finds_the_peak_that_oversampling_everything_finds(
+    channels: int, block: int
+) -> None:
+    # Quiet noise, a loud stretch of plain samples, and far from it a softer burst near
+    # Nyquist whose peaks fall between samples: it has the true peak, though its samples
+    # are quieter than the loud stretch's. The meter skips what cannot hold the peak.
+    rng = np.random.default_rng(channels * block)
+    frames = 300_000
+    signal = (rng.standard_normal((frames, channels)) * 0.02).astype(np.float32)
+    signal[100:300] = 0.35
+    burst = np.arange(4000) / RATE
+    start = int(rng.integers(20_000, frames - 5000))
+    signal[start : start + 4000] = (0.3 * np.sin(2 * np.pi * 0.45 * RATE * burst + 1.0))[:, None]
+    everything = soxr.resample(signal, RATE, RATE * 4, quality="HQ")
+    expected = 20 * np.log10(max(np.abs(everything).max(), np.abs(signal).max()))
+    meter = PeakMeter(RATE, channels)
+    flat = signal.reshape(-1)
+    for first in range(0, len(flat), block * channels):
+        meter.add(flat[first : first + block * channels])
+    assert meter.dbtp() == pytest.approx(expected, abs=1e-4)
+    assert expected > 20 * np.log10(0.35) + 0.5  # the burst's peak, between samples, won
