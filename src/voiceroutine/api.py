@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -147,7 +148,9 @@ def _in_file(path: Path) -> Iterator[None]:
 
 
 def _schedule_estimated(plan: Plan, rate: int | None) -> Timeline:
-    return schedule(plan, lambda text: estimate_clip_ms(text, rate), SAMPLE_RATE, estimate_sound_ms)
+    # Scheduling asks for each line's length several times: estimate each line once.
+    clip_ms = cache(lambda text: estimate_clip_ms(text, rate))
+    return schedule(plan, clip_ms, SAMPLE_RATE, estimate_sound_ms)
 
 
 def estimated_timeline(compiled: Compiled) -> Timeline:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,6 +58,9 @@ def _outcomes(
                 on_done(outcome)
             yield path, outcome
         return
+    # Imported here: a single build, the common case, never starts a pool.
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
     with ProcessPoolExecutor(max_workers=min(jobs, len(paths)), initializer=init_worker) as pool:
         try:
             futures = {pool.submit(build_one, path, options): path for path in paths}

@@ -10,8 +10,11 @@ them) and unwind on SIGTERM like the main process.
 from __future__ import annotations
 
 import signal
-from concurrent.futures import Executor, ProcessPoolExecutor
 from types import FrameType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # concurrent.futures is imported where a pool is made, not at start-up
+    from concurrent.futures import Executor
 
 TERMINATED_EXIT = 128 + signal.SIGTERM
 INTERRUPTED_EXIT = 128 + signal.SIGINT
@@ -41,6 +44,8 @@ def init_worker() -> None:
 
 def stop_workers(pool: Executor) -> None:
     """Cancel what has not started and ask running workers to unwind (after an interrupt)."""
+    from concurrent.futures import ProcessPoolExecutor
+
     pool.shutdown(wait=False, cancel_futures=True)
     if isinstance(pool, ProcessPoolExecutor):
         # The executor offers no public way to stop running work; its processes are known.

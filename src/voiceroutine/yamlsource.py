@@ -21,6 +21,7 @@ MAX_NUMBER_CHARACTERS = 100
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _VALUE_TAG = "tag:yaml.org,2002:value"
 _INT_TAG = "tag:yaml.org,2002:int"
+_STR_TAG = "tag:yaml.org,2002:str"
 
 
 class SourceNode:
@@ -186,20 +187,25 @@ class _Builder:
         self.built: set[int] = set()
 
     def build(self, node: yaml.Node) -> SourceNode:
-        where = _place(self.path, node.start_mark)
+        # Places are made only for errors: a catalogue has thousands of nodes.
         self.nodes_left -= 1
         if self.nodes_left < 0:
             raise self._too_many(node)
         if any(node is outer for outer in self.open):
-            raise VoiceroutineError("this value contains an alias to itself", where)
+            raise VoiceroutineError("this value contains an alias to itself", self._at(node))
         if len(self.open) >= MAX_DEPTH:
-            raise VoiceroutineError(f"the YAML is nested more than {MAX_DEPTH} levels deep", where)
+            raise VoiceroutineError(
+                f"the YAML is nested more than {MAX_DEPTH} levels deep", self._at(node)
+            )
         self.open.append(node)
         try:
             return self._build(node)
         finally:
             self.open.pop()
             self.built.add(id(node))
+
+    def _at(self, node: yaml.Node) -> Place:
+        return _place(self.path, node.start_mark)
 
     def _too_many(self, node: yaml.Node) -> VoiceroutineError:
         """The error for too many values, at the outermost value that aliases repeat."""
@@ -229,14 +235,15 @@ class _Builder:
 
     def _scalar(self, node: yaml.Node) -> Any:
         """The value of a scalar, or a VoiceroutineError at its place for one YAML cannot read."""
-        if node.tag == _VALUE_TAG:
-            return node.value  # the YAML 1.1 value key `=`: plain text here
-        where = _place(self.path, node.start_mark)
+        if node.tag in (_STR_TAG, _VALUE_TAG):
+            # Text is the node's own value (what PyYAML's constructor returns, at a fraction
+            # of the cost); the YAML 1.1 value key `=` is plain text here too.
+            return node.value
         if node.tag == _INT_TAG and len(node.value) > MAX_NUMBER_CHARACTERS:
             raise VoiceroutineError(
                 f"this number is too large ({len(node.value)} characters); "
                 f"write at most {MAX_NUMBER_CHARACTERS}",
-                where,
+                self._at(node),
             )
         try:
             return self.scalars.construct_object(node)
@@ -248,21 +255,20 @@ class _Builder:
         except Exception:  # PyYAML's constructors fail in many ways on a bad value
             kind = node.tag.rsplit(":", 1)[-1]
             message = f"invalid value: {_shorten(str(node.value))!r} is not a valid {kind}"
-        raise VoiceroutineError(message, where)
+        raise VoiceroutineError(message, self._at(node))
 
     def _mapping(self, node: yaml.MappingNode) -> SourceNode:
         result = SourceNode({}, node.start_mark)
         merges: list[yaml.Node] = []
         for key_node, value_node in node.value:
-            where = _place(self.path, key_node.start_mark)
             if key_node.tag == _MERGE_TAG:
                 merges.append(value_node)
                 continue
             if not isinstance(key_node, yaml.ScalarNode):
-                raise VoiceroutineError("keys must be plain words", where)
+                raise VoiceroutineError("keys must be plain words", self._at(key_node))
             key = key_node.value  # as written: `null:` or `yes:` is a misspelt key, not None
             if key in result.value:
-                raise VoiceroutineError(f"duplicate key '{_shorten(str(key))}'", where)
+                raise VoiceroutineError(f"duplicate key '{_shorten(str(key))}'", self._at(key_node))
             child = self.build(value_node)
             result.value[key] = child.value
             result.children[key] = child

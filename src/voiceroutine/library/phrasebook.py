@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import resources
 
 import yaml
@@ -21,6 +22,8 @@ PHRASE_KEYS = frozenset(
     }
 )  # fmt: skip
 """Every phrase the compiler uses; a phrasebook lacking one is an error."""
+BUNDLED_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""Reads the package's own data files: libyaml where PyYAML has it, ten times as fast."""
 
 
 @dataclass(frozen=True)
@@ -78,8 +81,18 @@ def load_phrasebook(language: str) -> Phrasebook:
         raise VoiceroutineError(
             f"no phrasebook for language '{language}'; available: {', '.join(languages)}"
         )
+    return _bundled_phrasebook(base)
+
+
+@cache
+def _bundled_phrasebook(base: str) -> Phrasebook:
+    """A package phrasebook, read once per process: loading a routine and compiling it both ask.
+
+    It is the package's own file, so libyaml parses it where PyYAML has it.
+    """
     path = resources.files("voiceroutine.library") / "phrases" / f"{base}.yaml"
-    return parse_phrasebook(yaml.safe_load(path.read_text(encoding="utf-8")), f"{base}.yaml")
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=BUNDLED_YAML_LOADER)
+    return parse_phrasebook(data, f"{base}.yaml")
 
 
 def parse_phrasebook(data: object, name: str) -> Phrasebook:

@@ -8,6 +8,9 @@ metadata; an engine's module is imported when the engine is built.
 
 from __future__ import annotations
 
+import os
+import sys
+from functools import lru_cache
 from importlib.metadata import EntryPoint, entry_points
 
 from voiceroutine.errors import VoiceroutineError
@@ -19,10 +22,35 @@ DEFAULT_ENGINE = "pyttsx3"
 
 def engine_entry_points() -> dict[str, EntryPoint]:
     """The registered engines by name; when two packages claim a name, the first found wins."""
+    return dict(_scan_entry_points(_package_folders()))
+
+
+@lru_cache(maxsize=1)
+def _scan_entry_points(folders: tuple[tuple[str, int], ...]) -> dict[str, EntryPoint]:
+    """Read every installed package's metadata, once for each state of `folders`.
+
+    A scan takes about a millisecond, and a build asks for the engines three times.
+    """
     found: dict[str, EntryPoint] = {}
     for point in entry_points(group=ENTRY_POINT_GROUP):
         found.setdefault(point.name, point)
     return found
+
+
+def _package_folders() -> tuple[tuple[str, int], ...]:
+    """The folders packages are found in, each with the time it last changed.
+
+    Installing or removing a package changes its folder, so the scan above is
+    done again then, as it is when sys.path changes.
+    """
+    return tuple((folder, _changed_ns(folder)) for folder in sys.path)
+
+
+def _changed_ns(folder: str) -> int:
+    try:
+        return os.stat(folder or ".").st_mtime_ns
+    except OSError:
+        return -1
 
 
 def engine_names() -> list[str]:
