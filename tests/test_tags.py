@@ -154,6 +154,16 @@ def test_the_routine_and_build_id_read_back_exactly(
     assert_decodes_fully(path)
 
 
+@pytest.mark.parametrize(("audio_format", "renamed"), [("mp3", "x.ogg"), ("flac", "x.bin")])
+def test_a_renamed_file_is_read_whatever_its_extension_says(
+    workshop: Path, tmp_path: Path, png: bytes, audio_format: str, renamed: str
+) -> None:
+    path = tagged(workshop, tmp_path, audio_format, make_tags(png))
+    moved = path.rename(tmp_path / renamed)
+    assert read_routine_source(moved).encode("utf-8") == SOURCE.encode("utf-8")
+    assert read_build_id(moved) == BUILD_ID
+
+
 @pytest.mark.parametrize("audio_format", list(ENCODERS))
 def test_a_200_kb_routine_fits_in_every_format(
     workshop: Path, tmp_path: Path, png: bytes, audio_format: str

@@ -3,34 +3,22 @@
 from __future__ import annotations
 
 import base64
+import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import mutagen
-from mutagen.flac import FLAC, Picture
-from mutagen.id3 import (
-    APIC,
-    CHAP,
-    COMM,
-    CTOC,
-    ID3,
-    TALB,
-    TCON,
-    TIT2,
-    TPE1,
-    TXXX,
-    TYER,
-    CTOCFlags,
-    Frame,
-)
-from mutagen.mp3 import MP3
-from mutagen.mp4 import MP4, MP4Cover, MP4FreeForm
-from mutagen.oggopus import OggOpus
-from mutagen.oggvorbis import OggVorbis
-from mutagen.wave import WAVE
 
 from voiceroutine.errors import Place, VoiceroutineError
+
+if TYPE_CHECKING:
+    from mutagen.flac import Picture
+    from mutagen.id3 import Frame
+
+# mutagen's format modules are imported by the functions that use them: checking whether
+# a build is up to date reads one format, and importing all of them would take 20 ms more.
 
 ROUTINE = "routine"
 BUILD = "build"
@@ -110,17 +98,42 @@ def read_build_id(path: Path) -> str | None:
         return None
 
 
+FILE_TYPES = {
+    ".mp3": ("mutagen.mp3", "MP3"),
+    ".m4a": ("mutagen.mp4", "MP4"),
+    ".m4b": ("mutagen.mp4", "MP4"),
+    ".opus": ("mutagen.oggopus", "OggOpus"),
+    ".ogg": ("mutagen.oggvorbis", "OggVorbis"),
+    ".flac": ("mutagen.flac", "FLAC"),
+    ".wav": ("mutagen.wave", "WAVE"),
+}
+"""Each extension's mutagen class, by module and name; a file named otherwise may be any."""
+
+
+def _file_types(suffix: str) -> list[type[mutagen.FileType]]:
+    """The mutagen classes a file with this extension is read with: its own, else all."""
+    names = (
+        [FILE_TYPES[suffix]] if suffix in FILE_TYPES else list(dict.fromkeys(FILE_TYPES.values()))
+    )
+    return [getattr(importlib.import_module(module), name) for module, name in names]
+
+
 def _read_stored(path: Path, field: str) -> str | None:
     """A text that write_tags stored under `field`; VoiceroutineError if `path` cannot be read."""
     try:
-        audio = mutagen.File(path, options=[MP3, MP4, OggOpus, OggVorbis, FLAC, WAVE])
+        suffix = path.suffix.lower()
+        audio = mutagen.File(path, options=_file_types(suffix))
+        if audio is None and suffix in FILE_TYPES:  # misnamed: try every format
+            audio = mutagen.File(path, options=_file_types(""))
         return None if audio is None or audio.tags is None else _stored(audio, field)
     except (mutagen.MutagenError, OSError, ValueError) as error:
         raise VoiceroutineError(f"cannot read the audio file: {error}", Place(path)) from None
 
 
 def _stored(audio: mutagen.FileType, field: str) -> str | None:
-    if isinstance(audio, MP4):
+    from mutagen.id3 import ID3
+
+    if "audio/mp4" in audio.mime:
         atoms = audio.tags.get(f"----:org.voiceroutine:{field}")
         return bytes(atoms[0]).decode("utf-8") if atoms else None
     if isinstance(audio.tags, ID3):  # MP3 and WAV
@@ -132,6 +145,8 @@ def _stored(audio: mutagen.FileType, field: str) -> str | None:
 
 def _id3_frames(tags: SessionTags) -> list[Frame]:
     """The ID3 frames of `tags` for MP3 and WAV, chapters aside."""
+    from mutagen.id3 import APIC, COMM, TALB, TCON, TIT2, TPE1, TXXX, TYER
+
     frames: list[Frame] = [
         TIT2(encoding=UTF16, text=tags.title),
         TPE1(encoding=UTF16, text=tags.artist),
@@ -154,6 +169,8 @@ def _id3_frames(tags: SessionTags) -> list[Frame]:
 
 def _chapter_frames(chapters: Sequence[ChapterMark]) -> list[Frame]:
     """One CHAP per chapter and a top-level, ordered CTOC listing them in time order."""
+    from mutagen.id3 import CHAP, CTOC, TIT2, CTOCFlags
+
     if not chapters:
         return []
     ids = [f"chp{index}" for index in range(len(chapters))]
@@ -172,6 +189,8 @@ def _chapter_frames(chapters: Sequence[ChapterMark]) -> list[Frame]:
 
 
 def _write_mp3(path: Path, tags: SessionTags, chapters: Sequence[ChapterMark]) -> None:
+    from mutagen.mp3 import MP3
+
     audio = MP3(path)  # fails on a file with no MPEG audio, where ID3 alone would not
     if audio.tags is None:
         audio.add_tags()
@@ -232,6 +251,8 @@ def _syncsafe(data: bytes) -> int:
 
 
 def _write_wav(path: Path, tags: SessionTags, chapters: Sequence[ChapterMark]) -> None:
+    from mutagen.wave import WAVE
+
     audio = WAVE(path)
     if audio.tags is None:
         audio.add_tags()
@@ -243,6 +264,8 @@ def _write_wav(path: Path, tags: SessionTags, chapters: Sequence[ChapterMark]) -
 
 def _write_mp4(path: Path, tags: SessionTags, chapters: Sequence[ChapterMark]) -> None:
     """MP4 atoms; the chapters ffmpeg wrote (a text track and a chpl atom) stay untouched."""
+    from mutagen.mp4 import MP4, MP4Cover, MP4FreeForm
+
     audio = MP4(path)
     if audio.tags is None:
         audio.add_tags()
@@ -268,6 +291,10 @@ def _write_mp4(path: Path, tags: SessionTags, chapters: Sequence[ChapterMark]) -
 
 def _write_vorbis_comments(path: Path, tags: SessionTags, chapters: Sequence[ChapterMark]) -> None:
     """Vorbis comments for Ogg Vorbis, Opus and FLAC, with chapters as CHAPTERnnn."""
+    from mutagen.flac import FLAC
+    from mutagen.oggopus import OggOpus
+    from mutagen.oggvorbis import OggVorbis
+
     audio = mutagen.File(path, options=[OggOpus, OggVorbis, FLAC])
     if audio is None:
         raise mutagen.MutagenError("not an Ogg or FLAC file")
@@ -305,6 +332,8 @@ def _vorbis_comments(tags: SessionTags, chapters: Sequence[ChapterMark]) -> list
 
 
 def _picture(cover: bytes) -> Picture:
+    from mutagen.flac import Picture
+
     picture = Picture()
     picture.type = FRONT_COVER
     picture.mime = _mime(cover)
