@@ -1,13 +1,14 @@
 """Benchmark builds against the encoder alone and a naive pydub build, side by side, as ratios.
 
-Usage: python scripts/bench_build.py [--minutes 5 30 180] [--skip-naive-above 30]
+Usage: python scripts/bench_build.py [--minutes 5 30 180] [--skip-naive-above 30] [--repeat 3]
 
-For each length it generates a routine, then measures in this one run:
+For each length it generates a routine, then measures in this one run (the
+median of --repeat rounds for each time, one round above an hour):
   cold build (empty cache) / bare ffmpeg encode of PCM of the same length;
   warm rebuild after changing one line / the same encode;
   up-to-date check / cold build;
   naive pydub build (clips and silences joined with +, then export) / our build;
-  peak memory of each cold build (the Python process; the largest ffmpeg beside);
+  peak memory of a build (the Python process; the largest ffmpeg beside);
 and, once, 8 routines built together (-j 2) / one after another (-j 1).
 Every build runs in its own process, as a user runs it.
 """
@@ -18,6 +19,7 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -162,10 +164,61 @@ def naive_seconds(timeline_file: Path, routine: Path, cache: Path, folder: Path)
     return time.perf_counter() - started
 
 
+def bench_length(minutes: int, rounds: int, root: Path, naive: bool) -> float:
+    """Measure and print one routine length; return its build's peak memory (MB).
+
+    Each round builds from an empty cache into a new folder (cold), encodes the
+    same PCM with ffmpeg alone (bare), checks it again (up to date) and rebuilds
+    after changing one line (warm); the medians of the rounds are shown, since
+    one run on a shared machine can be off by a tenth. Memory is read in a
+    last forced rebuild, with every ffmpeg wrapped to report its own peak.
+    """
+    folder = root / f"m{minutes}"
+    folder.mkdir()
+    routine = folder / f"bench{minutes}.yaml"
+    times: dict[str, list[float]] = {"bare": [], "cold": [], "warm": [], "check": []}
+    for number in range(rounds):
+        env = {**os.environ, "VOICEROUTINE_CACHE_DIR": str(folder / f"cache{number}")}
+        out = folder / f"out{number}"
+        routine.write_text(routine_text(minutes), encoding="utf-8")
+        times["cold"].append(timed_cli("build", str(routine), "-o", str(out), env=env)[0])
+        times["bare"].append(bare_encode_seconds(out / f"bench{minutes}.mp3", folder))
+        times["check"].append(timed_cli("build", str(routine), "-o", str(out), env=env)[0])
+        routine.write_text(routine_text(minutes, f"Find a calm spot {number}."), encoding="utf-8")
+        times["warm"].append(timed_cli("build", str(routine), "-o", str(out), env=env)[0])
+    bare, cold, warm, check = (statistics.median(times[key]) for key in times)
+    _, memory = timed_cli(
+        "build", str(routine), "-o", str(out), "--force", env=env, ffmpeg_log=folder / "ffmpeg.log"
+    )
+    timeline_file = out / f"bench{minutes}.json"
+    duration_ms = json.loads(timeline_file.read_text(encoding="utf-8"))["duration_ms"]
+    print(f"\n{minutes}-minute routine ({duration_ms / 60_000:.1f} min of audio), "
+          f"median of {rounds} round{'s' if rounds > 1 else ''}")  # fmt: skip
+    print(f"  bare ffmpeg encode          {bare:7.2f} s")
+    print(f"  cold build                  {cold:7.2f} s   {cold / bare:5.2f} x encode")
+    print(f"  warm rebuild (1 line)       {warm:7.2f} s   {warm / bare:5.2f} x encode")
+    print(f"  up-to-date check            {check:7.2f} s   {check / cold:5.3f} x cold")
+    print(f"  peak memory                 {memory['python_mb']:7.0f} MB  "
+          f"(each ffmpeg at most {memory['ffmpeg_mb']:.0f} MB)")  # fmt: skip
+    if naive:
+        naive_time = naive_seconds(
+            timeline_file, routine, Path(env["VOICEROUTINE_CACHE_DIR"]), folder
+        )
+        ours, _ = timed_cli("build", str(routine), "-o", str(out), "--force", env=env)
+        ratio = naive_time / ours
+        print(f"  naive pydub build           {naive_time:7.2f} s   {ratio:5.2f} x ours "
+              f"({ours:.2f} s, warm cache)")  # fmt: skip
+    return memory["python_mb"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=int, nargs="+", default=[5, 30, 180])
     parser.add_argument("--skip-naive-above", type=int, default=30)
+    parser.add_argument(
+        "--repeat", type=int, default=3,
+        help="rounds of encode, cold and warm builds whose medians are shown (one above 60 min)",
+    )  # fmt: skip
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}, {platform.platform()}")  # fmt: skip
@@ -173,35 +226,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="voiceroutine-bench-") as temporary:
         root = Path(temporary)
         for minutes in args.minutes:
-            folder = root / f"m{minutes}"
-            folder.mkdir()
-            cache = folder / "cache"
-            env = {**os.environ, "VOICEROUTINE_CACHE_DIR": str(cache)}
-            routine = folder / f"bench{minutes}.yaml"
-            routine.write_text(routine_text(minutes), encoding="utf-8")
-            out = folder / "out"
-            cold, memory = timed_cli(
-                "build", str(routine), "-o", str(out), env=env, ffmpeg_log=folder / "ffmpeg.log"
-            )
-            peaks[minutes] = memory["python_mb"]
-            timeline_file = out / f"bench{minutes}.json"
-            duration_ms = json.loads(timeline_file.read_text(encoding="utf-8"))["duration_ms"]
-            bare = bare_encode_seconds(out / f"bench{minutes}.mp3", folder)
-            check, _ = timed_cli("build", str(routine), "-o", str(out), env=env)
-            routine.write_text(routine_text(minutes, "Find a calm spot."), encoding="utf-8")
-            warm, _ = timed_cli("build", str(routine), "-o", str(out), env=env)
-            print(f"\n{minutes}-minute routine ({duration_ms / 60_000:.1f} min of audio)")
-            print(f"  bare ffmpeg encode          {bare:7.2f} s")
-            print(f"  cold build                  {cold:7.2f} s   {cold / bare:5.2f} x encode")
-            print(f"  warm rebuild (1 line)       {warm:7.2f} s   {warm / bare:5.2f} x encode")
-            print(f"  up-to-date check            {check:7.2f} s   {check / cold:5.3f} x cold")
-            print(f"  peak memory                 {memory['python_mb']:7.0f} MB  "
-                  f"(each ffmpeg at most {memory['ffmpeg_mb']:.0f} MB)")  # fmt: skip
-            if minutes <= args.skip_naive_above:
-                naive = naive_seconds(timeline_file, routine, cache, folder)
-                ours, _ = timed_cli("build", str(routine), "-o", str(out), "--force", env=env)
-                print(f"  naive pydub build           {naive:7.2f} s   {naive / ours:5.2f} x ours "
-                      f"({ours:.2f} s, warm cache)")  # fmt: skip
+            rounds = args.repeat if minutes <= 60 else 1
+            peaks[minutes] = bench_length(minutes, rounds, root, minutes <= args.skip_naive_above)
         if 30 in peaks and 180 in peaks:
             print(f"\npeak memory 180 min / 30 min: {peaks[180] / peaks[30]:.2f} "
                   f"({peaks[180]:.0f} MB / {peaks[30]:.0f} MB)")  # fmt: skip
