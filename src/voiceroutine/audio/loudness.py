@@ -128,12 +128,13 @@ class KWeighting:
         spectra = np.fft.rfft(blocks, self._size, axis=1) * self._spectrum
         convolved = np.fft.irfft(spectra, self._size, axis=1).astype(np.float32)
         # Overlap-add: each block's ringing (shorter than a block) falls on the next block.
-        out = np.zeros((count + 1) * step, dtype=np.float32)
-        out[: count * step] = convolved[:, :step].reshape(-1)
-        ringing = np.zeros((count, step), dtype=np.float32)
-        ringing[:, :tail] = convolved[:, step:]
-        out[step:] += ringing.reshape(-1)
-        return out[: len(samples) + tail]
+        # The output is allocated at its exact length: the session holds one per line.
+        out = np.zeros(len(samples) + tail, dtype=np.float32)
+        for index, block in enumerate(convolved):
+            start = index * step
+            end = min(start + self._size, len(out))
+            out[start:end] += block[: end - start]
+        return out
 
     def circular(self, loop: np.ndarray) -> np.ndarray:
         """A periodic signal's (n, channels) K-weighted loop: the filter's steady state."""
