@@ -7,7 +7,6 @@ The clip cache is safe to share: its entries are written atomically.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 from voiceroutine.api import BuildOptions, BuildResult, build
 from voiceroutine.errors import VoiceroutineError
 from voiceroutine.interrupts import init_worker, stop_workers
+from voiceroutine.threads import usable_cores
 
 
 @dataclass(frozen=True)
@@ -28,10 +28,7 @@ class Outcome:
 
 def default_jobs() -> int:
     """One worker per core this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
+    return usable_cores()
 
 
 def build_all(

@@ -28,6 +28,7 @@ from voiceroutine.interrupts import (
     Terminated,
     unwind_on_sigterm,
 )
+from voiceroutine.threads import share_one_malloc_arena
 from voiceroutine.timeline import Cue, Timeline
 
 if TYPE_CHECKING:
@@ -183,6 +184,7 @@ def build(
     ] = False,
 ) -> None:
     """Build DIR/<stem>.mp3 with <stem>.json, <stem>.vtt and <stem>.chapters.json beside it."""
+    share_one_malloc_arena()  # this process's threads mix and check the audio: see threads.py
     state = _state(ctx)
     options = api.BuildOptions(
         out_dir=out_dir,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
@@ -19,6 +19,7 @@ from voiceroutine.audio.loudness import (
 )
 from voiceroutine.audio.render import SessionMix
 from voiceroutine.plan import Sound
+from voiceroutine.threads import map_in_threads
 from voiceroutine.timeline import Timeline
 
 if TYPE_CHECKING:
@@ -52,9 +53,13 @@ def master(
     its ceiling; where sources overlap, the mix limiter takes the rest.
     """
     rate = timeline.sample_rate
-    speech: dict[str, np.ndarray] = {}
-    for text in list(clips):  # each line is let go as soon as it is levelled: one copy at a time
-        speech[text] = LevelledClip(clips.pop(text), rate).limited(SPEECH_CEILING)
+    texts = list(clips)
+    # Each line is let go as soon as it is levelled: one copy at a time.
+    levelled = map_in_threads(
+        lambda samples: LevelledClip(samples, rate).limited(SPEECH_CEILING),
+        (clips.pop(text) for text in texts),
+    )
+    speech = dict(zip(texts, levelled, strict=True))
     mix = SessionMix(timeline, speech, sounds, bed)
     lufs = session_loudness(timeline, speech, sounds, bed)
     loudest_source = SPEECH_CEILING if speech else mix.sample_peak()
@@ -77,12 +82,23 @@ def session_loudness(
     signal it is. The weighted copies live only while their mix is measured.
     """
     weighting = KWeighting(timeline.sample_rate)
-    texts = {cue.text for cue in timeline.cues if cue.text is not None}
-    played = {cue.sound for cue in timeline.cues if cue.sound is not None}
+    texts = list(dict.fromkeys(cue.text for cue in timeline.cues if cue.text is not None))
+    played = list(dict.fromkeys(cue.sound for cue in timeline.cues if cue.sound is not None))
     weighted = SessionMix(
         timeline,
-        {text: weighting.filtered(speech[text]) for text in texts},
-        {sound: weighting.filtered(sounds[sound]) for sound in played},
+        _each_weighted(weighting, speech, texts),
+        _each_weighted(weighting, sounds, played),
         bed.filtered(weighting.circular) if bed is not None else None,
     )
     return integrated_loudness(weighted.frame_powers(timeline.sample_rate * FRAME_MS // 1000))
+
+
+K = TypeVar("K")
+
+
+def _each_weighted(
+    weighting: KWeighting, sources: Mapping[K, np.ndarray], keys: list[K]
+) -> dict[K, np.ndarray]:
+    """The sources named by `keys`, K-weighted on every core."""
+    weighted = map_in_threads(weighting.filtered, (sources[key] for key in keys))
+    return dict(zip(keys, weighted, strict=True))

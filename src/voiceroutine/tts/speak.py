@@ -16,6 +16,7 @@ import numpy as np
 from voiceroutine.audio.clip import resample, trim_silence
 from voiceroutine.errors import VoiceroutineError
 from voiceroutine.interrupts import init_worker, stop_workers
+from voiceroutine.threads import map_in_threads
 from voiceroutine.tts.base import Engine, RawClip, VoiceSettings
 from voiceroutine.tts.cache import CACHE_DIR_ENV, ClipCache
 
@@ -66,7 +67,10 @@ def speak_all(
         if progress:
             progress("Speaking", done, len(distinct))
     # Each engine-rate clip is let go as soon as it is resampled: one copy at a time.
-    clips = {text: resample(raw.pop(text), sample_rate) for text in distinct}
+    resampled = map_in_threads(
+        lambda clip: resample(clip, sample_rate), (raw.pop(text) for text in distinct)
+    )
+    clips = dict(zip(distinct, resampled, strict=True))
     return SpeechClips(clips, sample_rate, len(missing), len(distinct) - len(missing))
 
 
