@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ import pytest
 from voiceroutine.audio.bed import Ducking, MusicBed, ambience_loop
 from voiceroutine.audio.dynamics import SPEECH_RMS
 from voiceroutine.audio.ffmpeg import ffmpeg_exe
+from voiceroutine.audio.kpowers import weighted_frame_powers
 from voiceroutine.audio.loudness import (
     FRAME_MS,
     TRUE_PEAK_LIMIT_DBTP,
@@ -22,7 +24,7 @@ from voiceroutine.audio.loudness import (
     plan_gain,
 )
 from voiceroutine.audio.master import master
-from voiceroutine.audio.render import ms_to_samples
+from voiceroutine.audio.render import SessionMix, ms_to_samples
 from voiceroutine.audio.sources import render_sounds
 from voiceroutine.plan import Sound
 from voiceroutine.timeline import ChapterSpan, Cue, Timeline
@@ -228,3 +230,36 @@ def test_without_speech_the_gain_is_planned_for_the_mix_peak() -> None:
     assert mastered.loudness.sample_peak_dbfs == pytest.approx(
         20 * np.log10(np.max(np.abs(whole))), abs=1e-6
     )
+
+
+@pytest.mark.parametrize("rate", [44_100, 24_000])
+def test_weighting_one_line_at_a_time_gives_the_weighted_mix_powers(rate: int) -> None:
+    # The session above, plus a line said again where it overlaps another, a line that
+    # touches the next without a gap, and a last line whose filter ringing outlasts the end.
+    timeline, lines, sounds = session(rate)
+    cues = list(timeline.cues)
+    again = cues[0]
+    cues.append(Cue(cues[3].start_ms + 200, cues[3].start_ms + 200 + again.end_ms - again.start_ms,
+                    "speech", again.text, 0))  # fmt: skip
+    touching = cues[7]
+    length = touching.end_ms - touching.start_ms
+    cues.append(Cue(touching.end_ms, touching.end_ms + length, "speech", touching.text, 0))
+    last = cues[8]
+    duration = last.end_ms
+    timeline = replace(
+        timeline, duration_ms=duration, cues=tuple(sorted(cues, key=lambda c: c.start_ms))
+    )
+    weighting = KWeighting(rate)
+    frame = rate * FRAME_MS // 1000
+    weighted_mix = SessionMix(
+        timeline,
+        {text: weighting.filtered(samples) for text, samples in lines.items()},
+        {sound: weighting.filtered(samples) for sound, samples in sounds.items()},
+    )
+    expected = weighted_mix.frame_powers(frame)
+    found = weighted_frame_powers(
+        timeline, lines, sounds, weighting.filtered, len(weighting.impulse) - 1, frame
+    )
+    assert len(found) == len(expected) == ms_to_samples(duration, rate) // frame
+    assert np.allclose(found, expected, rtol=1e-4, atol=1e-12)
+    assert integrated_loudness(found) == pytest.approx(integrated_loudness(expected), abs=1e-6)

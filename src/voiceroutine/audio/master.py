@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, TypeVar
 import numpy as np
 
 from voiceroutine.audio.dynamics import SPEECH_CEILING, LevelledClip
+from voiceroutine.audio.kpowers import weighted_frame_powers
 from voiceroutine.audio.loudness import (
     FRAME_MS,
     TRUE_PEAK_LIMIT_DBTP,
@@ -79,9 +80,16 @@ def session_loudness(
     K-weighting is linear and time-invariant, so the weighted mix is the mix
     of the weighted sources: each distinct line and sound is filtered once,
     with its ringing after it, and the bed's loop is filtered as the periodic
-    signal it is. The weighted copies live only while their mix is measured.
+    signal it is. Without a bed, the lines are weighted and measured one at a
+    time (kpowers.py); with one, the weighted copies live only while their
+    mix is measured.
     """
     weighting = KWeighting(timeline.sample_rate)
+    frame = timeline.sample_rate * FRAME_MS // 1000
+    if bed is None:  # a mono session: one weighted line at a time (kpowers.py)
+        ringing = len(weighting.impulse) - 1
+        powers = weighted_frame_powers(timeline, speech, sounds, weighting.filtered, ringing, frame)
+        return integrated_loudness(powers)
     texts = list(dict.fromkeys(cue.text for cue in timeline.cues if cue.text is not None))
     played = list(dict.fromkeys(cue.sound for cue in timeline.cues if cue.sound is not None))
     weighted = SessionMix(
@@ -90,7 +98,7 @@ def session_loudness(
         _each_weighted(weighting, sounds, played),
         bed.filtered(weighting.circular) if bed is not None else None,
     )
-    return integrated_loudness(weighted.frame_powers(timeline.sample_rate * FRAME_MS // 1000))
+    return integrated_loudness(weighted.frame_powers(frame))
 
 
 K = TypeVar("K")
