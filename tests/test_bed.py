@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import wave
 from pathlib import Path
 
@@ -223,3 +224,42 @@ def test_blocks_of_any_size_give_the_same_bed(block_samples: int) -> None:
         for start in range(0, TOTAL, block_samples)
     ]
     assert np.array_equal(np.concatenate(pieces), whole)
+
+
+def reference_gain(bed_spans: list[tuple[int, int]], total: int, t: int) -> float:
+    """The bed's gain at sample t, sample by sample from the rules: the loop level, down by
+    duck_db under speech with linear attack and release ramps (the lower ramp wins), and a
+    raised-cosine fade in and out."""
+    attack = round(DUCKING.attack_ms * RATE / 1000)
+    release = round(DUCKING.release_ms * RATE / 1000)
+    duck = 1.0
+    for start, end in bed_spans:
+        if start <= t < end:
+            ramp = 0.0
+        elif t < start:
+            ramp = min(1.0, (start - t) / attack)
+        else:
+            ramp = min(1.0, (t - end) / release)
+        duck = min(duck, ramp)
+    ducked = 10 ** (-DUCKING.duck_db / 20)
+    fade_in = round(DUCKING.fade_in_ms * RATE / 1000)
+    fade_out = round(DUCKING.fade_out_ms * RATE / 1000)
+    into = min(1.0, max(0.0, t / fade_in))
+    left = min(1.0, max(0.0, (total - 1 - t) / fade_out))
+    fades = (0.5 - 0.5 * math.cos(math.pi * into)) * (0.5 - 0.5 * math.cos(math.pi * left))
+    level = REFERENCE * 10 ** (DUCKING.level_db / 20)
+    return level * (1.0 - (1.0 - ducked) * (1.0 - duck)) * fades
+
+
+def test_the_bed_gain_follows_its_rules_at_every_sample() -> None:
+    # Gaps shorter than attack plus release make the ramps cross; spans closer than a ramp
+    # and far apart, at the session's start and end, at random.
+    rng = np.random.default_rng(11)
+    spans, clock = [], int(0.2 * RATE)
+    while clock < TOTAL - RATE:
+        length = int(rng.integers(RATE // 10, RATE))
+        spans.append((clock, clock + length))
+        clock += length + int(rng.integers(RATE // 50, 2 * RATE))
+    samples = unit_bed(spans).block(0, TOTAL)[:, 0].astype(np.float64)
+    expected = np.array([reference_gain(spans, TOTAL, t) for t in range(TOTAL)])
+    assert np.max(np.abs(samples - expected)) < 1e-7 * REFERENCE

@@ -287,6 +287,8 @@ class MusicBed:
         self._release = max(1, round(ducking.release_ms * sample_rate / 1000))
         self._fade_in = max(1, round(ducking.fade_in_ms * sample_rate / 1000))
         self._fade_out = max(1, round(ducking.fade_out_ms * sample_rate / 1000))
+        self._corners: tuple[np.ndarray, np.ndarray] | None = None
+        """The duck envelope's corners, found on first use."""
 
     def filtered(self, circular_filter: Callable[[np.ndarray], np.ndarray]) -> MusicBed:
         """This bed with its loop passed through `circular_filter`, under the same envelopes.
@@ -306,20 +308,60 @@ class MusicBed:
     def block(self, start: int, length: int) -> np.ndarray:
         """The bed's samples [start, start + length) as (length, channels) float32."""
         t = np.arange(start, start + length, dtype=np.int64)
-        samples = self._loop[t % len(self._loop)]
-        gain = self._level * self.duck_envelope(t) * self.fade_envelope(t)
-        return (samples * gain[:, None]).astype(np.float32)
+        gain = self.duck_envelope(t) * self.fade_envelope(t)
+        gain *= self._level
+        samples = self._looped(start, length)
+        samples *= gain[:, None].astype(np.float32)
+        return samples
+
+    def _looped(self, start: int, length: int) -> np.ndarray:
+        """The loop repeated over [start, start + length): copied in whole runs, not gathered."""
+        out = np.empty((length, self.channels), dtype=np.float32)
+        size = len(self._loop)
+        at, done = start % size, 0
+        while done < length:
+            run = min(size - at, length - done)
+            out[done : done + run] = self._loop[at : at + run]
+            done += run
+            at = 0
+        return out
 
     def duck_envelope(self, t: np.ndarray) -> np.ndarray:
         """1 in gaps, the ducked gain under speech, linear ramps around each span.
+
+        The envelope is piecewise linear, so it is interpolated between its
+        corners (found once, `_duck_corners`) instead of worked out sample by
+        sample.
+        """
+        if not len(self._starts):
+            return np.ones(len(t))
+        if self._corners is None:
+            self._corners = self._duck_corners()
+        times, gains = self._corners
+        return np.interp(t.astype(np.float64), times, gains)
+
+    def _duck_corners(self) -> tuple[np.ndarray, np.ndarray]:
+        """Where the duck envelope changes slope, and its value there.
+
+        Around each gap the release ramp of the span before and the attack
+        ramp of the one after meet; the lower wins, so besides the ramps'
+        ends a corner can lie where they cross.
+        """
+        attack, release = float(self._attack), float(self._release)
+        corners = [self._starts - attack, self._starts, self._ends, self._ends + release]
+        gap_ends, gap_starts = self._starts[1:], self._ends[:-1]
+        crossing = (attack * gap_starts + release * gap_ends) / (attack + release)
+        corners.append(crossing[(crossing > gap_starts) & (crossing < gap_ends)])
+        times = np.unique(np.concatenate(corners))
+        return times, self._duck_at(times)
+
+    def _duck_at(self, time: np.ndarray) -> np.ndarray:
+        """The duck envelope at `time` (float samples), from its definition.
 
         Spans are merged and sorted, so only the span at or before each
         sample and the one after it can pull the gain down there: the
         lower of its release ramp and the next one's attack ramp wins.
         """
-        if not len(self._starts):
-            return np.ones(len(t))
-        time = t.astype(np.float64)
         after = np.searchsorted(self._starts, time, side="right")
         far = np.float64(np.inf)
         previous_end = np.where(after > 0, self._ends[np.maximum(after - 1, 0)], -far)
@@ -333,6 +375,16 @@ class MusicBed:
 
     def fade_envelope(self, t: np.ndarray) -> np.ndarray:
         """Raised-cosine fade in from 0 at the first sample and out to 0 at the last."""
-        into = np.clip(t / self._fade_in, 0.0, 1.0)
-        left = np.clip((self._total - 1 - t) / self._fade_out, 0.0, 1.0)
-        return (0.5 - 0.5 * np.cos(np.pi * into)) * (0.5 - 0.5 * np.cos(np.pi * left))
+        gain = np.ones(len(t))
+        # Cosines only where a fade is: the first and last seconds of the session.
+        for fading, position in (
+            (t < self._fade_in, lambda x: x / self._fade_in),
+            (
+                t > self._total - 1 - self._fade_out,
+                lambda x: (self._total - 1 - x) / self._fade_out,
+            ),
+        ):
+            if fading.any():
+                into = np.clip(position(t[fading]), 0.0, 1.0)
+                gain[fading] *= 0.5 - 0.5 * np.cos(np.pi * into)
+        return gain
