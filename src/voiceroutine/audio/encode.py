@@ -69,7 +69,7 @@ def encode(
         if bitrate is not None:
             arguments += ["-b:a", f"{bitrate}k"]
         check = None
-        if stream is None or growing is not None:
+        if stream is None:
             arguments += [*audio_format.options, "-f", audio_format.muxer, destination.name]
         else:
             arguments += ["-f", "tee", tee_outputs(audio_format, destination.name, stream)]

@@ -33,9 +33,10 @@ class AudioFormat:
     encoders add peaks of their own (measured on eSpeak speech: MP3 1.6 dB, AAC and Opus
     up to 3 dB). The encoded file is checked, and encoded again quieter if need be."""
     stream_container: str | None = None
-    """A container in which a lossy encoder's output can be streamed to a decoder, so the
-    true peak is checked while encoding; None checks the file after it is written (MP4,
-    whose chapters ffmpeg writes only when the file is its one output)."""
+    """A container in which the encoder's output is streamed to a second ffmpeg, so the true
+    peak is checked while encoding (Opus: MP3 and Vorbis are decoded here as the file grows,
+    truepeak.py). None checks the file after it is written (MP4, whose chapters ffmpeg
+    writes only when the file is its one output) or, if lossless, its PCM."""
 
     @property
     def lossless(self) -> bool:
@@ -55,7 +56,7 @@ FORMATS: dict[str, AudioFormat] = {
     "mp3": AudioFormat(
         "mp3", "mp3", "mp3", "libmp3lame", 64,
         sample_rates=(32_000, 44_100, 48_000), options=("-id3v2_version", "3"),
-        peak_headroom_db=2.0, stream_container="mp3",
+        peak_headroom_db=2.0,
     ),
     # AAC in MP4: m4b is the audiobook flavour that podcast apps and phones bookmark. At 96
     # kbit/s ffmpeg's AAC encoder added 0.8 dB of peaks to eSpeak speech; at 64, up to 3.5 dB,
@@ -75,7 +76,7 @@ FORMATS: dict[str, AudioFormat] = {
         peak_headroom_db=2.0, stream_container="ogg",
     ),
     "ogg": AudioFormat(
-        "ogg", "ogg", "ogg", "libvorbis", 64, peak_headroom_db=2.0, stream_container="ogg"
+        "ogg", "ogg", "ogg", "libvorbis", 64, peak_headroom_db=2.0
     ),
     "flac": AudioFormat("flac", "flac", "flac", "flac", None),
     "wav": AudioFormat("wav", "wav", "wav", "pcm_s16le", None),

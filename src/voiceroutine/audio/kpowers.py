@@ -118,13 +118,7 @@ def _shared(spans: Sequence[Span]) -> list[Span]:
         if depth < 2 <= depth + change:
             opened = position
         depth += change
-    merged: list[Span] = []
-    for lo, hi in shared:
-        if merged and lo <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
-        else:
-            merged.append((lo, hi))
-    return merged
+    return shared
 
 
 def _pieces(

@@ -1,10 +1,10 @@
 """Measure the true peak (ITU-R BS.1770, 4x oversampled) of a session as players decode it.
 
 Lossy encoders add peaks of their own, so the limit is checked on the decoded
-audio. While the file is written, ffmpeg's tee muxer copies the encoder's
-packets to a pipe, and a thread of this process decodes them (miniaudio, for
-MP3 and Vorbis) or reads what a second ffmpeg decodes (Opus), so the check
-runs on the other core as encoding goes on. MP4 is decoded once written;
+audio, on a thread of this process while the file is written: MP3 and Vorbis
+are decoded by miniaudio, reading the file as ffmpeg writes it; for Opus,
+ffmpeg's tee muxer copies the packets to a second ffmpeg whose output the
+thread reads. Either way the check runs on the other core. MP4 is decoded once written;
 lossless formats are metered on the PCM sent to the encoder, which is what
 decoding them gives back. Every path ends in one PeakMeter: soxr oversamples
 the samples four times, as the speech limiter does, and the largest
@@ -188,7 +188,7 @@ class GrowingFileCheck:
         meter = PeakMeter(rate, channels)
         self._result = _in_thread(
             lambda: _decode_here(self._read_growing(), MINIAUDIO_FORMATS[codec], meter, rate),
-            None, name,
+            name,
         )  # fmt: skip
 
     def finish(self) -> float:
@@ -259,18 +259,13 @@ def stream_check(
             process, report = _start_decoder(
                 ["-f", container, "-i", "pipe:0"], encoded, sample_rate, channels
             )
-        return _in_thread(lambda: _meter_decoder(process, report, meter, name), None, name)
+        return _in_thread(lambda: _meter_decoder(process, report, meter, name), name)
 
     return attach
 
 
-def _in_thread(
-    work: Callable[[], float], drained: IO[bytes] | None, name: str
-) -> Callable[[], float]:
-    """Run `work` on a thread; the function returned waits for it and gives its result.
-
-    `drained` is read to its end after the work, whatever happened, and closed.
-    """
+def _in_thread(work: Callable[[], float], name: str) -> Callable[[], float]:
+    """Run `work` on a thread; the function returned waits for it and gives its result."""
     results: list[float] = []
     failures: list[BaseException] = []
 
@@ -282,11 +277,6 @@ def _in_thread(
             results.append(work())
         except BaseException as error:  # handed to the waiting thread below
             failures.append(error)
-        finally:
-            if drained is not None:
-                with drained:
-                    while drained.read(READ_FRAMES):
-                        pass
 
     thread = threading.Thread(target=run, name=f"true peak of {name}", daemon=True)
     thread.start()
