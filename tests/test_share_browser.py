@@ -152,10 +152,12 @@ def test_the_keyboard_plays_and_changes_chapters(page: Any, address: str, site: 
     )
     page.locator("#play").focus()
     page.keyboard.press("Enter")
-    page.wait_for_function("!document.getElementById('audio').paused")
-    assert page.locator("#play").get_attribute("aria-label") == "Pause"
+    # The label follows the audio's play and pause events, which the browser fires a task later.
+    page.wait_for_function("document.getElementById('play').getAttribute('aria-label') === 'Pause'")
+    assert not page.evaluate("document.getElementById('audio').paused")
     page.keyboard.press("Enter")
-    page.wait_for_function("document.getElementById('audio').paused")
+    page.wait_for_function("document.getElementById('play').getAttribute('aria-label') === 'Play'")
+    assert page.evaluate("document.getElementById('audio').paused")
     assert page.problems == []
 
 
