@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 
     from voiceroutine.audio.formats import AudioFormat
     from voiceroutine.audio.loudness import LoudnessPlan
+    from voiceroutine.audio.render import SessionMix
     from voiceroutine.audio.tags import ChapterMark, SessionTags
     from voiceroutine.plan import Sound
     from voiceroutine.tts.speak import SpeechClips
@@ -67,7 +69,8 @@ class BuildOptions:
     force: bool = False
     """Build even when the output is up to date."""
     jobs: int = 1
-    """Worker processes for speaking new lines (used when the engine is built by name)."""
+    """Cores to use: worker processes speaking new lines (when the engine is built by name)
+    and parts of a long MP3 encoded at once."""
     allowances: Allowances = NO_ALLOWANCES
     """Folders besides the routine's own that its files may be in; the longest session."""
 
@@ -304,7 +307,7 @@ def _build(
     fingerprint: str,
     engine_name: str | None = None,
 ) -> BuildResult:
-    from voiceroutine.audio.encode import encode
+    from voiceroutine.audio.encode import encode, encode_in_parts
     from voiceroutine.audio.loudness import TRUE_PEAK_LIMIT_DBTP
     from voiceroutine.audio.master import master
     from voiceroutine.audio.sources import music_bed
@@ -329,16 +332,28 @@ def _build(
     tags = replace(session_tags(compiled), build_id=fingerprint)
     loudness = mastered.loudness
 
+    def render_range(gain: float, ceiling: float) -> Callable[[int, int], Iterator[bytes]]:
+        done = _summed_progress(report("Encoding"), mix.total_samples)
+        return lambda start, stop: mix.pcm_blocks(gain, done(), ceiling, start, stop)
+
     def write_audio(destination: Path) -> None:
         nonlocal loudness
         ceiling = mastered.ceiling
+        bounds = encoder_parts(mix, choices, options.jobs)
         for _ in range(ENCODE_ATTEMPTS):
             gain = 10 ** (loudness.gain_db / 20)
-            blocks = mix.pcm_blocks(gain, report("Encoding"), ceiling=ceiling)
-            peak = encode(
-                blocks, destination, choices.audio_format, rate, mix.channels,
-                choices.bitrate, timeline.chapters, files.audio.name,
-            )  # fmt: skip
+            if len(bounds) > 1:
+                peak = encode_in_parts(
+                    render_range(gain, ceiling),
+                    bounds, destination, choices.audio_format, rate, mix.channels,
+                    choices.bitrate, files.audio.name,
+                )  # fmt: skip
+            else:
+                blocks = mix.pcm_blocks(gain, report("Encoding"), ceiling=ceiling)
+                peak = encode(
+                    blocks, destination, choices.audio_format, rate, mix.channels,
+                    choices.bitrate, timeline.chapters, files.audio.name,
+                )  # fmt: skip
             loudness = replace(loudness, true_peak_dbtp=peak)
             over = peak - TRUE_PEAK_LIMIT_DBTP
             if over <= 0:
@@ -361,6 +376,46 @@ def _build(
         files.audio, files.timeline, files.subtitles, timeline, speech.synthesized,
         speech.reused, loudness, files.chapters, fingerprint,
     )  # fmt: skip
+
+
+MIN_PART_SECONDS = 60
+"""The shortest part a long MP3 is cut into to be encoded on several cores at once."""
+
+
+def encoder_parts(mix: SessionMix, choices: AudioChoices, jobs: int) -> list[tuple[int, int]]:
+    """The sample ranges to encode at once: up to `jobs` parts of an MP3, else the whole.
+
+    MP3 frames can be joined where the session is silent (mp3join.py); other
+    formats, and sessions under a music bed, are encoded in one piece.
+    """
+    from voiceroutine.audio.mp3join import part_bounds
+
+    whole = [(0, mix.total_samples)]
+    if jobs < 2 or choices.audio_format.codec != "libmp3lame":
+        return whole
+    minimum = MIN_PART_SECONDS * choices.sample_rate
+    return part_bounds(mix.quiet_stretches(), mix.total_samples, jobs, minimum)
+
+
+def _summed_progress(
+    report: Callable[[int, int], None], total: int
+) -> Callable[[], Callable[[int, int], None]]:
+    """Progress callbacks for parts rendered at once, reported as one sum over `total`."""
+    lock = threading.Lock()
+    done: list[int] = []
+
+    def part() -> Callable[[int, int], None]:
+        index = len(done)
+        done.append(0)
+
+        def update(part_done: int, _part_total: int) -> None:
+            with lock:
+                done[index] = part_done
+                report(sum(done), total)
+
+        return update
+
+    return part
 
 
 def session_tags(compiled: Compiled) -> SessionTags:

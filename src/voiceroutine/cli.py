@@ -174,7 +174,13 @@ def build(
     ] = False,
     jobs: Annotated[
         int | None,
-        typer.Option("--jobs", "-j", min=1, help="Worker processes (default: one per core)."),
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            help="Routines built at once, or for one routine, processes speaking its lines and "
+            "parts of a long MP3 encoded at once (default: one per core).",
+        ),
     ] = None,
     share: Annotated[
         bool,

@@ -1,15 +1,22 @@
-"""Stream PCM into one ffmpeg process that encodes the output file, in any supported format."""
+"""Stream PCM into ffmpeg to encode the output file, in any supported format.
+
+One ffmpeg encodes a session in one piece; a long MP3 may instead be encoded
+in parts at once, one ffmpeg each, and joined (mp3join.py).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
-from voiceroutine.audio.ffmpeg import pipe_into_ffmpeg
+from voiceroutine.audio.ffmpeg import FfmpegRun, pipe_into_ffmpeg
 from voiceroutine.audio.formats import AudioFormat
+from voiceroutine.audio.mp3join import Mp3JoinError, join_mp3
 from voiceroutine.audio.truepeak import (
     MINIAUDIO_FORMATS,
     GrowingFileCheck,
@@ -52,7 +59,7 @@ def encode(
     if audio_format.codec in MINIAUDIO_FORMATS:
         destination.write_bytes(b"")  # the check reads the file as it grows: nothing stale
         growing = GrowingFileCheck(destination, audio_format.codec, sample_rate, channels, label)
-    inputs = ["-f", "s16le", "-ar", str(sample_rate), "-ac", str(channels), "-i", "pipe:0"]
+    inputs = _pcm_input(sample_rate, channels)
     with tempfile.TemporaryDirectory(prefix="voiceroutine-") as folder:
         outputs = ["-map", "0:a"]
         if audio_format.chapters_by_ffmpeg and chapters:
@@ -64,10 +71,7 @@ def encode(
         else:
             outputs += ["-map_metadata", "-1"]
         arguments = ["-loglevel", "error", "-nostats", "-y", *inputs, *outputs]
-        arguments += ["-c:a", audio_format.codec]
-        bitrate = audio_format.bitrate(bitrate_kbps, channels)
-        if bitrate is not None:
-            arguments += ["-b:a", f"{bitrate}k"]
+        arguments += _codec(audio_format, bitrate_kbps, channels)
         check = None
         if stream is None:
             arguments += [*audio_format.options, "-f", audio_format.muxer, destination.name]
@@ -95,6 +99,117 @@ def encode(
     if run.output is not None:
         return run.output
     return true_peak_dbtp(destination, sample_rate, channels)
+
+
+def encode_in_parts(
+    render: Callable[[int, int], Iterable[bytes]],
+    bounds: Sequence[tuple[int, int]],
+    destination: Path,
+    audio_format: AudioFormat,
+    sample_rate: int,
+    channels: int,
+    bitrate_kbps: int | None = None,
+    name: str | None = None,
+) -> float:
+    """Encode an MP3 in parts at once, one ffmpeg per part, join them and return the true peak.
+
+    `render(start, stop)` gives the PCM of samples [start, stop); `bounds`
+    are the parts' ranges from mp3join.part_bounds, cut where the session is
+    silent, so the joined file decodes to the same session as one encode
+    would. Each part is decoded and checked as it is written; the peak is the
+    largest of theirs, the joins being silent. Raises VoiceroutineError on
+    failure, leaving no part file behind.
+    """
+    label = name or destination.name
+    paths = [destination] + [
+        destination.with_name(f"{destination.name}.part{index}") for index in range(1, len(bounds))
+    ]
+    stop = threading.Event()
+    runs: list[FfmpegRun[float] | None] = [None] * len(bounds)
+    failures: list[BaseException] = []
+    checks: list[GrowingFileCheck] = []
+
+    def encode_part(index: int) -> None:
+        start, end = bounds[index]
+        # Parts after the first lose their Info frame in the join and need no ID3 tag.
+        options = audio_format.options if index == 0 else ("-id3v2_version", "0")
+        arguments = ["-loglevel", "error", "-nostats", "-y", *_pcm_input(sample_rate, channels)]
+        arguments += ["-map", "0:a", "-map_metadata", "-1"]
+        arguments += [*_codec(audio_format, bitrate_kbps, channels), *options]
+        arguments += ["-f", audio_format.muxer, paths[index].name]
+        try:
+            run = pipe_into_ffmpeg(
+                arguments, _until(stop, render(start, end)), cwd=destination.parent
+            )
+            runs[index] = run
+            if run.code != 0:
+                stop.set()
+        except BaseException as error:
+            stop.set()  # the other parts stop at their next block
+            failures.append(error)
+
+    try:
+        for path in paths:
+            path.write_bytes(b"")  # each check reads its file as it grows: nothing stale
+            checks.append(GrowingFileCheck(path, audio_format.codec, sample_rate, channels, label))
+        others = [
+            threading.Thread(target=encode_part, args=(index,), name=f"encode part {index}")
+            for index in range(1, len(bounds))
+        ]
+        for thread in others:
+            thread.start()
+        try:
+            encode_part(0)
+        finally:
+            for thread in others:
+                thread.join()
+        causes = [error for error in failures if not isinstance(error, _Stopped)]
+        if causes:
+            raise causes[0]
+        failed = next((run for run in runs if run is not None and run.code != 0), None)
+        if failed is not None or failures:
+            reason = failed.reason() if failed is not None else "it was stopped"
+            raise VoiceroutineError(f"ffmpeg could not encode {label}: {reason}")
+        peak = max(check.finish() for check in checks)
+        try:
+            join_mp3(destination, paths[1:])
+        except (Mp3JoinError, OSError) as error:
+            raise VoiceroutineError(f"could not join the parts of {label}: {error}") from None
+        return peak
+    except BaseException:
+        for check in checks:
+            check.cancel()
+        raise
+    finally:
+        for path in paths[1:]:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+
+
+class _Stopped(Exception):
+    """Another part failed: this one stops too."""
+
+
+def _until(stop: threading.Event, blocks: Iterable[bytes]) -> Iterator[bytes]:
+    """The blocks, until `stop` is set."""
+    for block in blocks:
+        if stop.is_set():
+            raise _Stopped
+        yield block
+
+
+def _pcm_input(sample_rate: int, channels: int) -> list[str]:
+    """ffmpeg's input: 16-bit PCM on its standard input."""
+    return ["-f", "s16le", "-ar", str(sample_rate), "-ac", str(channels), "-i", "pipe:0"]
+
+
+def _codec(audio_format: AudioFormat, bitrate_kbps: int | None, channels: int) -> list[str]:
+    """The encoder and its bitrate."""
+    arguments = ["-c:a", audio_format.codec]
+    bitrate = audio_format.bitrate(bitrate_kbps, channels)
+    if bitrate is not None:
+        arguments += ["-b:a", f"{bitrate}k"]
+    return arguments
 
 
 def _metered(blocks: Iterable[bytes], meter: PeakMeter) -> Iterator[bytes]:

@@ -9,6 +9,7 @@ limiter keeps the sum under the ceiling the encoder needs.
 from __future__ import annotations
 
 import bisect
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
@@ -56,33 +57,59 @@ class SessionMix:
         self.peak = 0.0
         """The largest sample magnitude pcm_blocks or sample_peak rendered so far, before gain,
         limiting and clipping."""
+        self._peak_lock = threading.Lock()  # parts of a session may be rendered at once
 
     def pcm_blocks(
         self,
         gain: float = 1.0,
         progress: Callable[[int, int], None] | None = None,
         ceiling: float | None = None,
+        start: int = 0,
+        stop: int | None = None,
     ) -> Iterator[bytes]:
-        """Yield the session as little-endian 16-bit PCM (interleaved channels).
+        """Yield samples [start, stop) of the session as little-endian 16-bit PCM (interleaved).
 
-        With a `ceiling` (after gain, as a sample magnitude), peaks above it are limited.
+        With a `ceiling` (after gain, as a sample magnitude), peaks above it are
+        limited; the limiter looks only a margin around each block, so a range
+        renders exactly as it does within the whole session. `progress` gets
+        the samples done and the range's length.
         """
+        stop = self.total_samples if stop is None else stop
         margin = limiter_margin(self.sample_rate) if ceiling is not None else 0
-        for start in range(0, self.total_samples, self.block_samples):
-            end = min(start + self.block_samples, self.total_samples)
-            wide = self.render(start - margin, end + margin)
-            mix = wide[margin : margin + end - start]
-            self.peak = max(self.peak, float(np.max(np.abs(mix), initial=0.0)))
+        for first in range(start, stop, self.block_samples):
+            end = min(first + self.block_samples, stop)
+            wide = self.render(first - margin, end + margin)
+            mix = wide[margin : margin + end - first]
+            self._note_peak(float(np.max(np.abs(mix), initial=0.0)))
             mix = mix * np.float32(gain)
             if ceiling is not None:
                 peaks = np.max(np.abs(wide), axis=1) * gain
                 limit = limiter_gain(peaks, ceiling, self.sample_rate)
                 if limit is not None:
-                    mix *= limit[margin : margin + end - start, np.newaxis]
+                    mix *= limit[margin : margin + end - first, np.newaxis]
             np.clip(mix, -1.0, 1.0, out=mix)
             yield (mix * 32767.0).round().astype("<i2").tobytes()
             if progress:
-                progress(end, self.total_samples)
+                progress(end - start, stop - start)
+
+    def quiet_stretches(self) -> Iterator[tuple[int, int]]:
+        """The [start, end) sample ranges where no source plays: exact silence, in order.
+
+        A session with a music bed has none.
+        """
+        if self.bed is not None:
+            return
+        heard_until = 0
+        for start, samples in zip(self._starts, self._sources, strict=True):
+            if start > heard_until:
+                yield heard_until, start
+            heard_until = max(heard_until, start + len(samples))
+        if heard_until < self.total_samples:
+            yield heard_until, self.total_samples
+
+    def _note_peak(self, peak: float) -> None:
+        with self._peak_lock:
+            self.peak = max(self.peak, peak)
 
     def frame_powers(self, frame_samples: int) -> np.ndarray:
         """The mean square of each frame of the mix at unit gain, summed over channels."""
@@ -101,7 +128,7 @@ class SessionMix:
         """The largest sample magnitude of the whole mix at unit gain (renders it once)."""
         for start in range(0, self.total_samples, self.block_samples):
             mix = self.render(start, min(start + self.block_samples, self.total_samples))
-            self.peak = max(self.peak, float(np.max(np.abs(mix), initial=0.0)))
+            self._note_peak(float(np.max(np.abs(mix), initial=0.0)))
         return self.peak
 
     def render(self, lo: int, hi: int) -> np.ndarray:
