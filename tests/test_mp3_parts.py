@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import sys
 import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +19,7 @@ from test_dynamics import speech_like
 from voiceroutine import api
 from voiceroutine.audio import encode as encode_module
 from voiceroutine.audio.encode import encode, encode_in_parts
+from voiceroutine.audio.ffmpeg import ffmpeg_exe
 from voiceroutine.audio.formats import FORMATS
 from voiceroutine.audio.mp3join import (
     FRAME,
@@ -56,18 +60,20 @@ def test_frame_lengths_come_from_the_header() -> None:
 
 def test_cuts_fall_on_whole_frames_inside_silences_long_enough() -> None:
     total = 1_000_000
-    short = (480_000, 480_000 + PART_TAIL + 2 * QUIET_MARGIN - 1)  # one sample too short
-    long = (520_000, 540_000)
-    bounds = part_bounds([short, long], total, 2, min_part=100_000)
-    assert len(bounds) == 2
+    # A silence just long enough holds one cut at a whole frame; a sample less, none.
+    start = 417 * FRAME
+    shortest = PART_TAIL + 2 * QUIET_MARGIN
+    assert part_bounds([(start, start + shortest - 1)], total, 2, 100_000) == [(0, total)]
+    exact = part_bounds([(start, start + shortest)], total, 2, 100_000)
+    assert exact == [(0, start + QUIET_MARGIN), (start + QUIET_MARGIN + PART_TAIL, total)]
+    # Of two silences that fit, the cut goes in the one nearer the middle.
+    long = (495_000, 540_000)
+    bounds = part_bounds([(start, start + shortest), long], total, 2, min_part=100_000)
     (first_start, first_stop), (cut, last_stop) = bounds
     assert (first_start, last_stop) == (0, total)
     assert cut % FRAME == 0
     assert first_stop == cut - PART_TAIL
     assert long[0] <= first_stop - QUIET_MARGIN and cut + QUIET_MARGIN <= long[1]
-    # The short silence would have fit had it been one sample longer.
-    roomy = (short[0], short[1] + 1 + FRAME)
-    assert part_bounds([roomy], total, 2, 100_000)[1][0] < long[0]
 
 
 def test_no_cut_without_a_silence_far_enough_from_both_ends() -> None:
@@ -150,20 +156,67 @@ def test_parts_joined_decode_to_the_session_at_its_own_times(tmp_path: Path) -> 
     assert peak == pytest.approx(true_peak_dbtp(joined, RATE, 1), abs=0.02)
 
 
-def test_a_failing_part_stops_the_others_and_leaves_no_part_files(tmp_path: Path) -> None:
+def test_a_part_failing_midway_stops_the_others_and_leaves_nothing_behind(
+    tmp_path: Path,
+) -> None:
     samples, quiet = session_with_pauses([3.0, 3.0, 3.0])
     bounds = part_bounds(quiet, len(samples), 3, min_part=2 * RATE)
     pcm = pcm16(samples)
     threads_before = threading.active_count()
+    failed = threading.Event()
+    pulled = [0, 0, 0]
 
-    def render(start: int, stop: int) -> list[bytes] | object:
-        if start == bounds[1][0]:
-            raise VoiceroutineError("the mix failed")
-        return [pcm[2 * start : 2 * stop]]
+    def render(start: int, stop: int) -> Iterator[bytes]:
+        part = [first for first, _ in bounds].index(start)
+        for number, first in enumerate(range(start, stop, 1000)):
+            if part == 1 and number == 5:
+                failed.set()
+                raise VoiceroutineError("the mix failed")
+            if number >= 5:  # the others are still going when part 1 fails, slowly
+                assert failed.wait(10)
+                time.sleep(0.02)
+            pulled[part] += 1
+            yield pcm[2 * first : 2 * min(first + 1000, stop)]
 
     with pytest.raises(VoiceroutineError, match="the mix failed"):
         encode_in_parts(render, bounds, tmp_path / "broken.mp3", MP3_FORMAT, RATE, 1)
     assert [p.name for p in tmp_path.iterdir()] == ["broken.mp3"]  # write_session removes it
+    assert threading.active_count() == threads_before
+    assert pulled[1] == 5
+    assert pulled[0] < 100 and pulled[2] < 100  # of about 176 blocks each
+
+
+def test_an_encoder_failing_stops_the_other_parts_and_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    samples, quiet = session_with_pauses([3.0, 3.0])
+    bounds = part_bounds(quiet, len(samples), 2, min_part=2 * RATE)
+    pcm = pcm16(samples)
+    # An ffmpeg that fails on the second part, as a full disk would make it.
+    failing = tmp_path / "bin" / "ffmpeg"
+    failing.parent.mkdir()
+    failing.write_text(
+        f"#!{sys.executable}\n"
+        "import os, sys\n"
+        "if sys.argv[-1].endswith('.part1'):\n"
+        "    sys.stderr.write('Error writing trailer: No space left on device\\n')\n"
+        "    sys.exit(1)\n"
+        f"os.execv({ffmpeg_exe()!r}, [{ffmpeg_exe()!r}, *sys.argv[1:]])\n",
+        encoding="utf-8",
+    )
+    failing.chmod(0o755)
+    monkeypatch.setenv("VOICEROUTINE_FFMPEG", str(failing))
+    out = tmp_path / "out"
+    out.mkdir()
+    threads_before = threading.active_count()
+
+    def render(start: int, stop: int) -> Iterator[bytes]:
+        for first in range(start, stop, 1000):
+            yield pcm[2 * first : 2 * min(first + 1000, stop)]
+
+    with pytest.raises(VoiceroutineError, match=r"broken\.mp3: .*No space left on device"):
+        encode_in_parts(render, bounds, out / "broken.mp3", MP3_FORMAT, RATE, 1)
+    assert [p.name for p in out.iterdir()] == ["broken.mp3"]
     assert threading.active_count() == threads_before
 
 
@@ -186,25 +239,35 @@ def test_a_build_on_two_cores_matches_a_build_on_one(
     path = tmp_path / "parts.yaml"
     path.write_text(ROUTINE, encoding="utf-8")
     monkeypatch.setattr(api, "MIN_PART_SECONDS", 20)
-    parts_encoded: list[int] = []
+    parts_encoded: list[list[tuple[int, int]]] = []
     real = encode_module.encode_in_parts
 
     def counted(*args: object, **kwargs: object) -> float:
-        parts_encoded.append(len(args[1]))  # type: ignore[arg-type]
+        parts_encoded.append(list(args[1]))  # type: ignore[call-overload]
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(encode_module, "encode_in_parts", counted)
     built = {}
-    for jobs in (1, 2):
+    for jobs in (0, 1, 2):  # the first fills the cache: then both read the same clips
         options = api.BuildOptions(out_dir=tmp_path / f"j{jobs}", cache_dir=tmp_path / "cache",
-                                   jobs=jobs)  # fmt: skip
+                                   jobs=max(jobs, 1))  # fmt: skip
         built[jobs] = api.build(path, options, engine=ToneEngine())
-    assert parts_encoded == [2]
+    assert [len(bounds) for bounds in parts_encoded] == [2]
     timelines = [json.loads(built[j].timeline_file.read_text(encoding="utf-8")) for j in (1, 2)]
     assert timelines[0] == timelines[1]
     one, two = decode(built[1].audio), decode(built[2].audio)
     assert len(one) == len(two) == round(timelines[0]["duration_ms"] * RATE / 1000)
     speech = [cue for cue in timelines[0]["cues"] if cue["kind"] == "speech"]
     assert max(abs(e) for e in onset_errors_ms(two, speech, -40)) < 30
+    # The first line after the cut sits at the very sample where the single encode has it.
+    cut = parts_encoded[0][1][0]
+    after = next(cue for cue in speech if cue["start_ms"] * RATE / 1000 > cut)
+    span = slice(round(after["start_ms"] * RATE / 1000), round(after["end_ms"] * RATE / 1000))
+    lags = [float(np.dot(two[span], one[span.start + lag : span.stop + lag]))
+            for lag in range(-50, 51)]  # fmt: skip
+    assert int(np.argmax(lags)) - 50 == 0
+    assert np.array_equal(
+        two[: parts_encoded[0][0][1] - FRAME], one[: parts_encoded[0][0][1] - FRAME]
+    )
     assert MP3(built[2].audio).info.length == MP3(built[1].audio).info.length
     assert built[2].loudness is not None and built[2].loudness.true_peak_dbtp <= -1.0

@@ -332,14 +332,15 @@ def _build(
     tags = replace(session_tags(compiled), build_id=fingerprint)
     loudness = mastered.loudness
 
+    bounds = encoder_parts(mix, choices, options.jobs)
+
     def render_range(gain: float, ceiling: float) -> Callable[[int, int], Iterator[bytes]]:
-        done = _summed_progress(report("Encoding"), mix.total_samples)
+        done = _summed_progress(report("Encoding"), sum(stop - start for start, stop in bounds))
         return lambda start, stop: mix.pcm_blocks(gain, done(), ceiling, start, stop)
 
     def write_audio(destination: Path) -> None:
         nonlocal loudness
         ceiling = mastered.ceiling
-        bounds = encoder_parts(mix, choices, options.jobs)
         for _ in range(ENCODE_ATTEMPTS):
             gain = 10 ** (loudness.gain_db / 20)
             if len(bounds) > 1:
@@ -405,8 +406,9 @@ def _summed_progress(
     done: list[int] = []
 
     def part() -> Callable[[int, int], None]:
-        index = len(done)
-        done.append(0)
+        with lock:  # parts start on their own threads
+            index = len(done)
+            done.append(0)
 
         def update(part_done: int, _part_total: int) -> None:
             with lock:

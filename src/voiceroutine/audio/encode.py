@@ -117,8 +117,10 @@ def encode_in_parts(
     are the parts' ranges from mp3join.part_bounds, cut where the session is
     silent, so the joined file decodes to the same session as one encode
     would. Each part is decoded and checked as it is written; the peak is the
-    largest of theirs, the joins being silent. Raises VoiceroutineError on
-    failure, leaving no part file behind.
+    largest of theirs, the joins being silent. When one part fails or the
+    build is interrupted, every part stops and no part file is left behind;
+    ffmpeg's failures raise VoiceroutineError, an error from `render` is
+    raised as it is.
     """
     label = name or destination.name
     paths = [destination] + [
@@ -152,17 +154,20 @@ def encode_in_parts(
         for path in paths:
             path.write_bytes(b"")  # each check reads its file as it grows: nothing stale
             checks.append(GrowingFileCheck(path, audio_format.codec, sample_rate, channels, label))
-        others = [
-            threading.Thread(target=encode_part, args=(index,), name=f"encode part {index}")
-            for index in range(1, len(bounds))
-        ]
-        for thread in others:
-            thread.start()
+        others: list[threading.Thread] = []
         try:
+            for index in range(1, len(bounds)):
+                thread = threading.Thread(target=encode_part, args=(index,), name=f"part {index}")
+                thread.start()
+                others.append(thread)
             encode_part(0)
-        finally:
             for thread in others:
                 thread.join()
+        except BaseException:  # interrupted while starting or waiting: stop every part
+            stop.set()
+            for thread in others:
+                thread.join()
+            raise
         causes = [error for error in failures if not isinstance(error, _Stopped)]
         if causes:
             raise causes[0]

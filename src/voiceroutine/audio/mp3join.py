@@ -43,6 +43,9 @@ _BITRATES = {
 _RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
 _TOC_SIZE = 100
 _TAG_CRC_SPAN = 190
+_HEAD_BYTES = 64 * 1024
+"""Enough of a file to hold its ID3 tag as ffmpeg writes it and its Info frame."""
+_COPY_BYTES = 1 << 20
 
 
 class Mp3JoinError(ValueError):
@@ -106,23 +109,26 @@ class InfoFrame:
 def join_mp3(first: Path, rest: Sequence[Path]) -> None:
     """Append the frames of `rest` (each without its Info frame) to `first`; fix its header."""
     with first.open("r+b") as joined:
-        head = joined.read(64 * 1024)
+        head = joined.read(_HEAD_BYTES)
         info = find_info_frame(head)
-        frames, size, _, length, crc = info.read(head)
-        padding = 0
+        frames, size, padding, length, crc = info.read(head)
         joined.seek(0, os.SEEK_END)
         for path in rest:
-            data = path.read_bytes()
-            part = find_info_frame(data)
-            if part.offset != 0:
-                raise Mp3JoinError(f"{path.name} has something before its Info frame")
-            part_frames, _, padding, _, part_crc = part.read(data)
-            audio = memoryview(data)[part.length :]
-            joined.write(audio)
+            with path.open("rb") as part_file:
+                part_head = part_file.read(_HEAD_BYTES)
+                part = find_info_frame(part_head)
+                if part.offset != 0:
+                    raise Mp3JoinError(f"{path.name} has something before its Info frame")
+                part_frames, _, padding, _, part_crc = part.read(part_head)
+                part_file.seek(part.length)
+                audio = 0
+                while chunk := part_file.read(_COPY_BYTES):  # a part can be 100 MB
+                    joined.write(chunk)
+                    audio += len(chunk)
             frames += part_frames
-            size += len(audio)
-            length += len(audio)
-            crc = crc16_combine(crc, part_crc, len(audio))
+            size += audio
+            length += audio
+            crc = crc16_combine(crc, part_crc, audio)
         frame = bytearray(head[info.offset : info.offset + info.length])
         _rewrite_info(frame, info.tag, frames, size, padding, length, crc)
         joined.seek(info.offset)

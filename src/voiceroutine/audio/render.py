@@ -71,8 +71,9 @@ class SessionMix:
 
         With a `ceiling` (after gain, as a sample magnitude), peaks above it are
         limited; the limiter looks only a margin around each block, so a range
-        renders exactly as it does within the whole session. `progress` gets
-        the samples done and the range's length.
+        renders as it does within the whole session (to the rounding of the
+        limiter's sums, which start where the blocks do). `progress` gets the
+        samples done and the range's length.
         """
         stop = self.total_samples if stop is None else stop
         margin = limiter_margin(self.sample_rate) if ceiling is not None else 0
