@@ -72,7 +72,7 @@ def timed_cli(
     """
     probe = (
         "import re, sys, json\n"
-        "from voiceroutine.cli import main\n"
+        "from voiceroutine.launch import main\n"
         "sys.argv = ['voiceroutine', *sys.argv[1:]]\n"
         "try:\n"
         "    main()\n"

@@ -1,5 +1,5 @@
 """Entry point for `python -m voiceroutine`."""
 
-from voiceroutine.cli import main
+from voiceroutine.launch import main
 
 main()
