@@ -24,7 +24,9 @@ from voiceroutine.durations import format_duration
 from voiceroutine.errors import VoiceroutineError
 from voiceroutine.interrupts import (
     INTERRUPTED_EXIT,
+    INTERRUPTED_MESSAGE,
     TERMINATED_EXIT,
+    TERMINATED_MESSAGE,
     Terminated,
     unwind_on_sigterm,
 )
@@ -97,10 +99,10 @@ def _run(ctx: typer.Context, action: Callable[[], T]) -> T:
     except KeyboardInterrupt:
         if state.debug:
             raise
-        state.err.print("interrupted; the file being built was not written")
+        state.err.print(INTERRUPTED_MESSAGE)
         raise typer.Exit(INTERRUPTED_EXIT) from None
     except Terminated:
-        state.err.print("terminated; the file being built was not written")
+        state.err.print(TERMINATED_MESSAGE)
         raise typer.Exit(TERMINATED_EXIT) from None
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voiceroutine.errors import VoiceroutineError
+from voiceroutine.interrupts import signals_held
 from voiceroutine.timeline import ChapterSpan, Timeline
 
 PODCAST_CHAPTERS_VERSION = "1.2.0"
@@ -90,11 +91,12 @@ def _temporaries(files: SessionFiles) -> Iterator[list[Path]]:
     made: list[Path] = []
     try:
         for target in files.all():
-            handle, name = tempfile.mkstemp(
-                dir=target.parent, prefix=f".{target.name}.", suffix=".partial"
-            )
-            os.close(handle)
-            made.append(Path(name))
+            with signals_held():  # made and noted at once: an interrupt cannot come between
+                handle, name = tempfile.mkstemp(
+                    dir=target.parent, prefix=f".{target.name}.", suffix=".partial"
+                )
+                os.close(handle)
+                made.append(Path(name))
         yield made
     except OSError as error:
         raise VoiceroutineError(

@@ -10,6 +10,8 @@ them) and unwind on SIGTERM like the main process.
 from __future__ import annotations
 
 import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import FrameType
 from typing import TYPE_CHECKING
 
@@ -18,6 +20,8 @@ if TYPE_CHECKING:  # concurrent.futures is imported where a pool is made, not at
 
 TERMINATED_EXIT = 128 + signal.SIGTERM
 INTERRUPTED_EXIT = 128 + signal.SIGINT
+INTERRUPTED_MESSAGE = "interrupted; the file being built was not written"
+TERMINATED_MESSAGE = "terminated; the file being built was not written"
 
 
 class Terminated(SystemExit):
@@ -52,3 +56,33 @@ def stop_workers(pool: Executor) -> None:
         for process in list((getattr(pool, "_processes", None) or {}).values()):
             if process.is_alive():
                 process.terminate()
+
+
+@contextmanager
+def signals_held() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM in this thread until the block ends; one sent meanwhile then acts.
+
+    For steps an interrupt must not cut in two. Threads started inside inherit
+    the hold and must call `release_signals` first (ffmpeg they start would
+    inherit it too). Does nothing where the system cannot hold signals.
+    """
+    hold_signals()
+    try:
+        yield
+    finally:
+        _mask(signal.SIG_UNBLOCK)
+
+
+def hold_signals() -> None:
+    """Hold Ctrl-C and SIGTERM in this thread from now on (as the command ends)."""
+    _mask(signal.SIG_BLOCK)
+
+
+def release_signals() -> None:
+    """In a thread started inside `signals_held`: take signals again."""
+    _mask(signal.SIG_UNBLOCK)
+
+
+def _mask(how: int) -> None:
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(how, {signal.SIGINT, signal.SIGTERM})

@@ -3,6 +3,17 @@
 from __future__ import annotations
 
 import gc
+import sys
+
+from voiceroutine.interrupts import (
+    INTERRUPTED_EXIT,
+    INTERRUPTED_MESSAGE,
+    TERMINATED_MESSAGE,
+    Terminated,
+    hold_signals,
+    signals_held,
+    unwind_on_sigterm,
+)
 
 
 def main() -> None:
@@ -10,12 +21,43 @@ def main() -> None:
 
     Importing the CLI loads about 300 modules and makes tens of thousands of
     objects, none of them garbage, yet every few hundred allocations would
-    start a collection that walks them again.
+    start a collection that walks them again. Ctrl-C or SIGTERM before a
+    command handles them itself (cli._run) ends it the same way: a message
+    and exit code 130 or 143, no traceback.
     """
-    gc.disable()
+    unwind_on_sigterm()
     try:
-        from voiceroutine.cli import main as run
+        try:
+            gc.disable()
+            # An interrupt that lands while pydantic builds its validators can leave them
+            # broken (a valid routine then fails to validate): signals wait for the imports.
+            with signals_held():
+                try:
+                    from voiceroutine.cli import main as run
+                finally:
+                    gc.freeze()  # what the imports made lives to the end: no collection sees it
+                    gc.enable()
+            run()
+        except KeyboardInterrupt:
+            sys.stderr.write(INTERRUPTED_MESSAGE + "\n")
+            sys.exit(INTERRUPTED_EXIT)
+        except Terminated:
+            sys.stderr.write(TERMINATED_MESSAGE + "\n")
+            raise
     finally:
-        gc.freeze()  # what the imports made lives to the end: no collection need look at it
-        gc.enable()
-    run()
+        # The command is done: a signal now could only turn its exit code into "killed"
+        # (Python puts back the default handlers as it shuts down).
+        hold_signals()
+        _forget_handled_interrupt()
+
+
+def _forget_handled_interrupt() -> None:
+    """Clear CPython's note that a KeyboardInterrupt went unhandled.
+
+    When Ctrl-C lands inside an eval() of a string (typing and typer evaluate
+    annotations that way), CPython notes the interrupt as unhandled even if it
+    is caught later, and at exit kills itself with SIGINT instead of exiting
+    with the code chosen here. Every eval() of a string clears the note first;
+    an interrupt that really goes unhandled sets it again afterwards.
+    """
+    eval("None")

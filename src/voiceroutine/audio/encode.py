@@ -25,6 +25,7 @@ from voiceroutine.audio.truepeak import (
     true_peak_dbtp,
 )
 from voiceroutine.errors import VoiceroutineError
+from voiceroutine.interrupts import release_signals, signals_held
 from voiceroutine.timeline import ChapterSpan
 
 
@@ -127,11 +128,15 @@ def encode_in_parts(
         destination.with_name(f"{destination.name}.part{index}") for index in range(1, len(bounds))
     ]
     stop = threading.Event()
+    ended = [threading.Event() for _ in bounds]
+    """Set as each part's thread ends (thread.join() is not reliable after an interrupt)."""
     runs: list[FfmpegRun[float] | None] = [None] * len(bounds)
     failures: list[BaseException] = []
     checks: list[GrowingFileCheck] = []
 
     def encode_part(index: int) -> None:
+        if index > 0:
+            release_signals()  # started while the main thread held them (below)
         start, end = bounds[index]
         # Parts after the first lose their Info frame in the join and need no ID3 tag.
         options = audio_format.options if index == 0 else ("-id3v2_version", "0")
@@ -149,24 +154,28 @@ def encode_in_parts(
         except BaseException as error:
             stop.set()  # the other parts stop at their next block
             failures.append(error)
+        finally:
+            ended[index].set()
 
     try:
         for path in paths:
             path.write_bytes(b"")  # each check reads its file as it grows: nothing stale
             checks.append(GrowingFileCheck(path, audio_format.codec, sample_rate, channels, label))
-        others: list[threading.Thread] = []
+        started: list[int] = []
         try:
-            for index in range(1, len(bounds)):
-                thread = threading.Thread(target=encode_part, args=(index,), name=f"part {index}")
-                thread.start()
-                others.append(thread)
+            with signals_held():  # an interrupt now could not tell which parts are running
+                for index in range(1, len(bounds)):
+                    threading.Thread(
+                        target=encode_part, args=(index,), name=f"part {index}"
+                    ).start()
+                    started.append(index)
             encode_part(0)
-            for thread in others:
-                thread.join()
+            for index in started:
+                ended[index].wait()
         except BaseException:  # interrupted while starting or waiting: stop every part
             stop.set()
-            for thread in others:
-                thread.join()
+            for index in started:
+                ended[index].wait()
             raise
         causes = [error for error in failures if not isinstance(error, _Stopped)]
         if causes:

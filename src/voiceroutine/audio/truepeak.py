@@ -268,6 +268,7 @@ def _in_thread(work: Callable[[], float], name: str) -> Callable[[], float]:
     """Run `work` on a thread; the function returned waits for it and gives its result."""
     results: list[float] = []
     failures: list[BaseException] = []
+    done = threading.Event()
 
     def run() -> None:
         try:
@@ -277,12 +278,16 @@ def _in_thread(work: Callable[[], float], name: str) -> Callable[[], float]:
             results.append(work())
         except BaseException as error:  # handed to the waiting thread below
             failures.append(error)
+        finally:
+            done.set()
 
     thread = threading.Thread(target=run, name=f"true peak of {name}", daemon=True)
     thread.start()
 
     def finish() -> float:
-        thread.join()
+        # Not thread.join(): after a join interrupted by a signal, Python 3.11 may let the
+        # next join return while the thread still runs. The event says when it is done.
+        done.wait()
         if failures:
             error = failures[0]
             if isinstance(error, VoiceroutineError):

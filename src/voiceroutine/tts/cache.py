@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from voiceroutine.interrupts import signals_held
 from voiceroutine.tts.base import RawClip
 
 CACHE_DIR_ENV = "VOICEROUTINE_CACHE_DIR"
@@ -77,8 +78,12 @@ class ClipCache:
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         pcm = np.clip(np.round(clip.samples * 32767.0), -32768, 32767).astype("<i2")
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".partial")
+        temporary: str | None = None
         try:
+            with signals_held():  # made and noted at once: an interrupt cannot come between
+                handle, temporary = tempfile.mkstemp(
+                    dir=target.parent, prefix=".", suffix=".partial"
+                )
             with os.fdopen(handle, "wb") as raw, wave.open(raw, "wb") as file:
                 file.setnchannels(1)
                 file.setsampwidth(2)
@@ -87,7 +92,8 @@ class ClipCache:
             _append_checksum(Path(temporary), pcm.tobytes())
             os.replace(temporary, target)
         except BaseException:
-            Path(temporary).unlink(missing_ok=True)
+            if temporary is not None:
+                Path(temporary).unlink(missing_ok=True)
             raise
 
 
