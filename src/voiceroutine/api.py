@@ -73,6 +73,9 @@ class BuildOptions:
     and parts of a long MP3 encoded at once."""
     allowances: Allowances = NO_ALLOWANCES
     """Folders besides the routine's own that its files may be in; the longest session."""
+    share_malloc_arena: bool = False
+    """Have every thread of this process allocate from one glibc arena once a build starts
+    (threads.py). The command line sets it; a program using the API keeps its own."""
 
 
 @dataclass(frozen=True)
@@ -314,6 +317,10 @@ def _build(
     from voiceroutine.audio.tags import write_tags
     from voiceroutine.export import session_files, write_session
 
+    if options.share_malloc_arena:
+        from voiceroutine.threads import share_one_malloc_arena
+
+        share_one_malloc_arena()
     path = compiled.source
     routine = compiled.routine
     rate = choices.sample_rate

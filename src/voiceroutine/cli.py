@@ -30,7 +30,6 @@ from voiceroutine.interrupts import (
     Terminated,
     unwind_on_sigterm,
 )
-from voiceroutine.threads import share_one_malloc_arena
 from voiceroutine.timeline import Cue, Timeline
 
 if TYPE_CHECKING:
@@ -76,8 +75,9 @@ class _State:
     def __init__(self) -> None:
         self.debug = False
         self.allowances = NO_ALLOWANCES
-        self.out = Console(soft_wrap=True, highlight=False)
-        self.err = Console(stderr=True, soft_wrap=True, highlight=False)
+        # No emoji codes: a file named ":rain:" stays as it is (and rich skips loading them).
+        self.out = Console(soft_wrap=True, highlight=False, emoji=False)
+        self.err = Console(stderr=True, soft_wrap=True, highlight=False, emoji=False)
 
 
 def _state(ctx: typer.Context) -> _State:
@@ -192,7 +192,6 @@ def build(
     ] = False,
 ) -> None:
     """Build DIR/<stem>.mp3 with <stem>.json, <stem>.vtt and <stem>.chapters.json beside it."""
-    share_one_malloc_arena()  # this process's threads mix and check the audio: see threads.py
     state = _state(ctx)
     options = api.BuildOptions(
         out_dir=out_dir,
@@ -203,6 +202,7 @@ def build(
         sample_rate=sample_rate,
         force=force,
         allowances=state.allowances,
+        share_malloc_arena=True,  # this process's threads mix and check the audio
     )
     if len(files) > 1:
         _build_batch(ctx, files, options, jobs or default_jobs(), share)
