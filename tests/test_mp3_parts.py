@@ -156,6 +156,21 @@ def test_parts_joined_decode_to_the_session_at_its_own_times(tmp_path: Path) -> 
     assert peak == pytest.approx(true_peak_dbtp(joined, RATE, 1), abs=0.02)
 
 
+def test_the_peak_of_a_later_part_is_found_as_it_is_written(tmp_path: Path) -> None:
+    samples, quiet = session_with_pauses([3.0, 3.0, 3.0])
+    samples *= 0.4
+    loud = quiet[-2][1] + RATE  # a second into the last part: a tone far above the rest
+    samples[loud : loud + 4410] += 0.5 * np.sin(2 * np.pi * 440 * np.arange(4410) / RATE)
+    bounds = part_bounds(quiet, len(samples), 3, min_part=2 * RATE)
+    assert bounds[2][0] < loud
+    pcm = pcm16(samples)
+    joined = tmp_path / "loud-end.mp3"
+    peak = encode_in_parts(lambda a, b: [pcm[2 * a : 2 * b]], bounds, joined, MP3_FORMAT, RATE, 1)
+    earlier = 20 * np.log10(float(np.max(np.abs(samples[: bounds[2][0]]))))
+    assert peak > earlier + 10
+    assert peak == pytest.approx(true_peak_dbtp(joined, RATE, 1), abs=0.02)
+
+
 def test_a_part_failing_midway_stops_the_others_and_leaves_nothing_behind(
     tmp_path: Path,
 ) -> None:
