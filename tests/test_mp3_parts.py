@@ -156,6 +156,22 @@ def test_parts_joined_decode_to_the_session_at_its_own_times(tmp_path: Path) -> 
     assert peak == pytest.approx(true_peak_dbtp(joined, RATE, 1), abs=0.02)
 
 
+@pytest.mark.parametrize("rate", [32_000, 48_000])
+def test_parts_join_at_the_other_mpeg1_rates(tmp_path: Path, rate: int) -> None:
+    samples, quiet = session_with_pauses([2.0, 2.0])  # at 44.1 kHz; played at `rate` here
+    bounds = part_bounds(quiet, len(samples), 2, min_part=RATE)
+    assert len(bounds) == 2
+    pcm = pcm16(samples)
+    joined, single = tmp_path / "joined.mp3", tmp_path / "single.mp3"
+    encode_in_parts(lambda a, b: [pcm[2 * a : 2 * b]], bounds, joined, MP3_FORMAT, rate, 1)
+    encode([pcm], single, MP3_FORMAT, rate, 1)
+    heard, whole = decode(joined, rate), decode(single, rate)
+    assert len(heard) == len(whole) == len(samples)
+    first_stop = bounds[0][1]
+    assert np.array_equal(heard[: first_stop - FRAME], whole[: first_stop - FRAME])
+    assert MP3(joined).info.length == MP3(single).info.length
+
+
 def test_the_peak_of_a_later_part_is_found_as_it_is_written(tmp_path: Path) -> None:
     samples, quiet = session_with_pauses([3.0, 3.0, 3.0])
     samples *= 0.4

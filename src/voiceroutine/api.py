@@ -396,12 +396,13 @@ def encoder_parts(mix: SessionMix, choices: AudioChoices, jobs: int) -> list[tup
     MP3 frames can be joined where the session is silent (mp3join.py); other
     formats, and sessions under a music bed, are encoded in one piece.
     """
-    from voiceroutine.audio.mp3join import part_bounds
+    from voiceroutine.audio.mp3join import MPEG1_RATES, part_bounds
 
+    rate = choices.sample_rate
     whole = [(0, mix.total_samples)]
-    if jobs < 2 or choices.audio_format.codec != "libmp3lame":
+    if jobs < 2 or choices.audio_format.codec != "libmp3lame" or rate not in MPEG1_RATES:
         return whole
-    minimum = MIN_PART_SECONDS * choices.sample_rate
+    minimum = MIN_PART_SECONDS * rate
     return part_bounds(mix.quiet_stretches(), mix.total_samples, jobs, minimum)
 
 

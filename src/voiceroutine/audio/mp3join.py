@@ -27,6 +27,8 @@ from pathlib import Path
 
 FRAME = 1152
 """Samples in an MPEG-1 Layer III frame."""
+MPEG1_RATES = (32_000, 44_100, 48_000)
+"""The sample rates of MPEG-1, whose frames are FRAME samples (the others' are half that)."""
 ENCODER_DELAY = 576
 """The delay LAME records in its header; decoders add their own 529 samples to it."""
 PART_TAIL = 2 * ENCODER_DELAY
@@ -175,6 +177,8 @@ def find_info_frame(data: bytes) -> InfoFrame:
         offset = 10 + size + (10 if data[5] & 0x10 else 0)
     header = data[offset : offset + 4]
     length, version, channels = frame_shape(header)
+    if version != 1:
+        raise Mp3JoinError("not MPEG-1: its frames are not 1152 samples long")
     tag = _XING_OFFSET[version, channels]
     if len(data) < offset + length or data[offset + tag : offset + tag + 4] not in (
         b"Info",
