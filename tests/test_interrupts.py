@@ -131,3 +131,18 @@ def test_an_interrupted_build_keeps_the_previous_output(
     while processes_mentioning(str(folder)) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert processes_mentioning(str(folder)) == []
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="signals cannot be held here")
+def test_a_signal_during_a_held_step_acts_once_the_step_is_done() -> None:
+    from voiceroutine.interrupts import signals_held
+
+    steps = []
+    with pytest.raises(KeyboardInterrupt):
+        with signals_held():
+            with signals_held():
+                os.kill(os.getpid(), signal.SIGINT)
+                steps.append("inner")
+            steps.append("outer")  # the inner hold's end still holds: the outer one's did
+        steps.append("after")
+    assert steps == ["inner", "outer"]

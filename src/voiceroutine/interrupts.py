@@ -66,11 +66,12 @@ def signals_held() -> Iterator[None]:
     the hold and must call `release_signals` first (ffmpeg they start would
     inherit it too). Does nothing where the system cannot hold signals.
     """
-    hold_signals()
+    before = _mask(signal.SIG_BLOCK)
     try:
         yield
     finally:
-        _mask(signal.SIG_UNBLOCK)
+        if before is not None:  # as it was: a hold around this one still holds
+            signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def hold_signals() -> None:
@@ -83,6 +84,8 @@ def release_signals() -> None:
     _mask(signal.SIG_UNBLOCK)
 
 
-def _mask(how: int) -> None:
+def _mask(how: int) -> set[signal.Signals] | None:
+    """Change this thread's hold on Ctrl-C and SIGTERM; the mask before, where there is one."""
     if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(how, {signal.SIGINT, signal.SIGTERM})
+        return signal.pthread_sigmask(how, {signal.SIGINT, signal.SIGTERM})
+    return None

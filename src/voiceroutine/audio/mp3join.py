@@ -8,13 +8,13 @@ the first part's Info frame (the Xing header with LAME's extension, as
 ffmpeg writes it) is rewritten for the whole file: frame and byte counts,
 seek table, end padding, audio length and both checksums.
 
-The timing is exact. LAME delays its input by ENCODER_DELAY samples and pads
-its end to whole frames, at least PART_TAIL samples after the input's
-end, so a part of n samples fills (n + PART_TAIL) / FRAME frames when n + PART_TAIL
-is a whole number of frames. A part that stops PART_TAIL samples before the next one
-starts, at a whole frame, thus puts that next part's first sample exactly
-where it was in the session; what lies between is the first part's padding
-and the next part's delay, silence where the session is silent.
+The timing is exact. LAME's frames hold its input after a delay of
+ENCODER_DELAY samples and end with padding of at least as many, so a part of
+n samples fills exactly (n + PART_TAIL) / FRAME frames when that is a whole
+number. A part that stops PART_TAIL samples before the next one starts, at a
+whole frame, thus ends where the next part's frames begin: decoded, every
+sample is where it was in the session, and between the parts lie the first
+one's padding and the next one's delay, silence where the session is silent.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ _COPY_BYTES = 1 << 20
 
 
 class Mp3JoinError(ValueError):
-    """A part is not the MP3 ffmpeg writes: no Info frame where one must be."""
+    """A part is not an MP3 as ffmpeg writes one here: MPEG-1, its Info frame first."""
 
 
 def part_bounds(
