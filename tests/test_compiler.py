@@ -10,7 +10,7 @@ import pytest
 
 from voiceroutine.compiler import MAX_PLAN_ITEMS, MAX_REPEAT_DEPTH, compile_routine, size_problem
 from voiceroutine.errors import VoiceroutineError
-from voiceroutine.library.phrasebook import Phrasebook
+from voiceroutine.library.phrasebook import Phrasebook, load_phrasebook
 from voiceroutine.loader import parse_routine
 from voiceroutine.plan import Chapter, Gap, Period, Plan, Play, Sound, Speak, TimedCue
 from voiceroutine.routine import (
@@ -68,6 +68,22 @@ def test_intro_says_title_length_and_safety_and_the_outro_closes(english: Phrase
     assert said[-1] == english.variants("outro")[0]
     chapters = [item.title for item in plan.items if isinstance(item, Chapter)]
     assert chapters == ["Introduction", "Closing"]
+
+
+@pytest.mark.parametrize(
+    ("language", "one", "many"),
+    [
+        ("en", "about one minute.", "about 3 minutes."),
+        ("de", "etwa eine Minute.", "etwa 3 Minuten."),
+        ("fr", "environ une minute.", "environ 3 minutes."),
+        ("es", "aproximadamente un minuto.", "unos 3 minutos."),
+    ],
+)
+def test_the_intro_says_one_minute_in_the_singular(language: str, one: str, many: str) -> None:
+    phrases = load_phrasebook(language)
+    text = "title: T\nsteps:\n  - say: Hello.\n"
+    assert spoken(compile_text(text, phrases, minutes=1))[1].endswith(one)
+    assert spoken(compile_text(text, phrases, minutes=3))[1].endswith(many)
 
 
 def test_intro_and_outro_can_be_rewritten_or_turned_off(english: Phrasebook) -> None:
@@ -191,7 +207,14 @@ def test_both_sides_rest_and_get_ready_before_switching(english: Phrasebook) -> 
     switch = said.index("Switch sides.")
     assert said[switch - 2 : switch + 1] == ["[rest 4000]", "[get-ready 5000]", "Switch sides."]
     assert said[:switch].count("[hold 6000]") == 2
-    assert said.index("Start with your right side.") < said.index("[hold 6000]")
+    # The side is named as the get-ready time opens, so the listener moves into the right stretch.
+    first = said.index("[get-ready 5000]")
+    assert said[first : first + 3] == [
+        "[get-ready 5000]",
+        "Start with your right side.",
+        "And hold.",
+    ]
+    assert "Get into position." not in said[:switch]
 
 
 def test_alternate_sides_name_the_side_of_every_rep(english: Phrasebook) -> None:

@@ -392,7 +392,8 @@ class _Compiler:
             lines.append(intro)
         else:
             if self.minutes:
-                lines.append(self.phrases.first("intro_length", minutes=self.minutes))
+                key = "intro_length_one" if self.minutes == 1 else "intro_length"
+                lines.append(self.phrases.first(key, minutes=self.minutes))
             lines.append(self.say("safety"))
         yield from _lines(lines, LINE_GAP_MS)
         yield Gap(SECTION_GAP_MS)
@@ -444,7 +445,9 @@ class _Compiler:
             if exercise.sets > 1 and exercise.guidance != "minimal":
                 yield Speak(self.say("set", n=set_number, total=exercise.sets))
                 yield Gap(LINE_GAP_MS)
-            yield from self._get_ready(exercise, None)
+            # For both sides, the listener hears which side before getting into position.
+            first_side = self.phrases.first("first_side") if exercise.sides == "both" else None
+            yield from self._get_ready(exercise, first_side)
             yield from self._sides(exercise)
         if exercise.guidance == "full":
             yield Speak(self.say("done_exercise"))
@@ -484,8 +487,6 @@ class _Compiler:
             sides = [self.phrases.first("right_side"), self.phrases.first("left_side")]
             yield from self._rep_run(exercise, [sides[i % 2] for i in range(exercise.reps * 2)])
         elif exercise.sides == "both":
-            yield Speak(self.phrases.first("first_side"))
-            yield Gap(LINE_GAP_MS)
             yield from self._rep_run(exercise, [None] * exercise.reps)
             yield from self._rest_between_reps(exercise)
             yield from self._get_ready(exercise, self.say("switch_sides"))
