@@ -13,7 +13,8 @@ from voiceroutine.errors import VoiceroutineError
 
 PHRASE_KEYS = frozenset(
     {
-        "intro_length", "safety", "outro", "get_ready", "begin", "and_hold", "release",
+        "intro_length", "intro_length_one", "safety", "outro", "get_ready", "begin", "and_hold",
+        "release",
         "switch_sides", "first_side", "right_side", "left_side", "last_one", "rep", "set",
         "round", "halfway", "done_exercise", "rest", "next", "breathe_in", "breathe_in_short",
         "top_up", "top_up_short", "hold_breath", "breathe_out", "breathe_out_short",
