@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -75,3 +77,27 @@ def make_audio_file(path: Path, source: str, seconds: float, *options: str) -> P
     ]  # fmt: skip
     subprocess.run(command, check=True, capture_output=True)
     return path
+
+
+@dataclass(frozen=True)
+class Loudness:
+    integrated: float
+    """LUFS, to three decimals."""
+    true_peak: float
+    """dBTP, to one decimal."""
+
+
+def ebur128(path: Path) -> Loudness:
+    """Integrated loudness and true peak of the decoded file, by ffmpeg's EBU R128 meter."""
+    command = [
+        ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-i", str(path), "-af",
+        "ebur128=peak=true:framelog=quiet:metadata=1,ametadata=mode=print:key=lavfi.r128.I",
+        "-f", "null", "-",
+    ]  # fmt: skip
+    report = subprocess.run(command, check=True, capture_output=True, text=True).stderr
+    summary = float(re.findall(r"I:\s*(-?[\d.]+) LUFS", report)[-1])
+    # The summary has one decimal; the metadata of the last frame has the same value to three.
+    precise = float(re.findall(r"lavfi\.r128\.I=(-?[\d.]+)", report)[-1])
+    assert abs(precise - summary) <= 0.051
+    true_peak = float(re.findall(r"Peak:\s*(-?[\d.]+) dBFS", report)[-1])
+    return Loudness(precise, true_peak)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import soxr
 
+from audio_tools import ebur128
 from voiceroutine.audio.dynamics import (
     SPEECH_CEILING,
     SPEECH_RMS,
@@ -18,7 +19,7 @@ from voiceroutine.audio.dynamics import (
 )
 from voiceroutine.audio.encode import encode
 from voiceroutine.audio.formats import FORMATS
-from voiceroutine.audio.truepeak import GrowingFileCheck, PeakMeter, true_peak_dbtp
+from voiceroutine.audio.truepeak import GrowingFileCheck, PeakMeter, measure_file
 
 RATE = 44_100
 
@@ -63,13 +64,17 @@ def test_a_lossless_encode_reports_the_true_peak_of_its_pcm(tmp_path) -> None:
     t = np.arange(RATE * 5) / RATE
     sine = 0.1 * np.sin(2 * np.pi * 997 * t)  # -20 dBFS; its samples miss the crests
     pcm = (sine * 32767).round().astype("<i2").tobytes()
-    peak = encode([pcm], tmp_path / "sine.wav", FORMATS["wav"], RATE, 1)
-    assert peak == pytest.approx(-20.0, abs=0.02)
-    assert true_peak_dbtp(tmp_path / "sine.wav", RATE, 1) == pytest.approx(peak, abs=0.01)
+    measured = encode([pcm], tmp_path / "sine.wav", FORMATS["wav"], RATE, 1)
+    assert measured.true_peak_dbtp == pytest.approx(-20.0, abs=0.02)
+    # BS.1770: a full-scale 997 Hz sine reads -3.01 LUFS, so this one -23.01.
+    assert measured.lufs == pytest.approx(-23.01, abs=0.05)
+    from_file = measure_file(tmp_path / "sine.wav", RATE, 1)
+    assert from_file.true_peak_dbtp == pytest.approx(measured.true_peak_dbtp, abs=0.01)
+    assert from_file.lufs == pytest.approx(measured.lufs, abs=0.01)
 
 
 @pytest.mark.parametrize("name", ["mp3", "ogg", "opus", "flac", "wav", "m4b"])
-def test_the_peak_checked_while_encoding_is_the_peak_of_the_written_file(
+def test_the_peak_and_loudness_checked_while_encoding_are_those_of_the_written_file(
     tmp_path, name: str
 ) -> None:
     audio_format = FORMATS[name]
@@ -78,12 +83,16 @@ def test_the_peak_checked_while_encoding_is_the_peak_of_the_written_file(
     pcm = (samples / np.max(np.abs(samples)) * 0.8 * 32767).round().astype("<i2")
     stereo = np.repeat(pcm[:, np.newaxis], 2, axis=1).tobytes()
     target = tmp_path / f"speech.{audio_format.extension}"
-    peak = encode([stereo[: len(stereo) // 2], stereo[len(stereo) // 2 :]], target,
-                  audio_format, rate, 2)  # fmt: skip
+    measured = encode([stereo[: len(stereo) // 2], stereo[len(stereo) // 2 :]], target,
+                      audio_format, rate, 2)  # fmt: skip
     # Streamed formats were decoded by another decoder than ffmpeg's (miniaudio, for MP3
-    # and Vorbis) or not at all (lossless): the written file decoded by ffmpeg agrees.
-    assert peak == pytest.approx(true_peak_dbtp(target, rate, 2), abs=0.05)
-    assert -8.0 < peak < 2.0  # lossy codecs round off the clicks
+    # and Vorbis) or not at all (lossless): the written file decoded by ffmpeg agrees,
+    # and so does ffmpeg's own loudness meter.
+    assert measured.true_peak_dbtp == pytest.approx(
+        measure_file(target, rate, 2).true_peak_dbtp, abs=0.05
+    )
+    assert -8.0 < measured.true_peak_dbtp < 2.0  # lossy codecs round off the clicks
+    assert measured.lufs == pytest.approx(ebur128(target).integrated, abs=0.15)
 
 
 def test_a_file_checked_while_it_is_written_is_checked_to_its_end(tmp_path) -> None:
@@ -93,7 +102,7 @@ def test_a_file_checked_while_it_is_written_is_checked_to_its_end(tmp_path) -> N
     samples[-RATE // 4 :] *= 3.0
     pcm = (np.clip(samples, -1, 1) * 32767).round().astype("<i2").tobytes()
     written = tmp_path / "whole.mp3"
-    whole_peak = encode([pcm], written, FORMATS["mp3"], RATE, 1)
+    whole = encode([pcm], written, FORMATS["mp3"], RATE, 1)
     encoded = written.read_bytes()
     growing = tmp_path / "growing.mp3"
     growing.write_bytes(b"")
@@ -103,8 +112,11 @@ def test_a_file_checked_while_it_is_written_is_checked_to_its_end(tmp_path) -> N
             writer.write(encoded[start : start + 997])
             writer.flush()
             time.sleep(0.001)
-    assert check.finish() == pytest.approx(whole_peak, abs=1e-6)
-    assert whole_peak == pytest.approx(true_peak_dbtp(written, RATE, 1), abs=0.05)
+    checked = check.finish()
+    assert checked.true_peak_dbtp == pytest.approx(whole.true_peak_dbtp, abs=1e-6)
+    assert np.array_equal(checked.frame_powers, whole.frame_powers)
+    whole_peak = whole.true_peak_dbtp
+    assert whole_peak == pytest.approx(measure_file(written, RATE, 1).true_peak_dbtp, abs=0.05)
     earlier_peak = 20 * np.log10(float(np.max(np.abs(samples[: -RATE // 4]))))
     assert whole_peak > earlier_peak + 3.0  # the end was three times as loud
 

@@ -32,7 +32,7 @@ from voiceroutine.audio.mp3join import (
     part_bounds,
     tag_crc,
 )
-from voiceroutine.audio.truepeak import true_peak_dbtp
+from voiceroutine.audio.truepeak import measure_file
 from voiceroutine.errors import VoiceroutineError
 
 RATE = 44_100
@@ -116,7 +116,7 @@ def test_parts_joined_decode_to_the_session_at_its_own_times(tmp_path: Path) -> 
 
     joined = tmp_path / "joined.mp3"
     single = tmp_path / "single.mp3"
-    peak = encode_in_parts(render, bounds, joined, MP3_FORMAT, RATE, 1)
+    measured = encode_in_parts(render, bounds, joined, MP3_FORMAT, RATE, 1)
     encode([pcm], single, MP3_FORMAT, RATE, 1)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["joined.mp3", "single.mp3"]
 
@@ -153,7 +153,10 @@ def test_parts_joined_decode_to_the_session_at_its_own_times(tmp_path: Path) -> 
             frame, info.tag
         )
     assert MP3(joined).info.length == MP3(single).info.length
-    assert peak == pytest.approx(true_peak_dbtp(joined, RATE, 1), abs=0.02)
+    from_file = measure_file(joined, RATE, 1)
+    assert measured.true_peak_dbtp == pytest.approx(from_file.true_peak_dbtp, abs=0.02)
+    # The parts' frames, joined: each part's last partial frame (in silence) is left out.
+    assert measured.lufs == pytest.approx(from_file.lufs, abs=0.05)
 
 
 @pytest.mark.parametrize("rate", [32_000, 48_000])
@@ -181,10 +184,13 @@ def test_the_peak_of_a_later_part_is_found_as_it_is_written(tmp_path: Path) -> N
     assert bounds[2][0] < loud
     pcm = pcm16(samples)
     joined = tmp_path / "loud-end.mp3"
-    peak = encode_in_parts(lambda a, b: [pcm[2 * a : 2 * b]], bounds, joined, MP3_FORMAT, RATE, 1)
+    measured = encode_in_parts(
+        lambda a, b: [pcm[2 * a : 2 * b]], bounds, joined, MP3_FORMAT, RATE, 1
+    )
+    peak = measured.true_peak_dbtp
     earlier = 20 * np.log10(float(np.max(np.abs(samples[: bounds[2][0]]))))
     assert peak > earlier + 10
-    assert peak == pytest.approx(true_peak_dbtp(joined, RATE, 1), abs=0.02)
+    assert peak == pytest.approx(measure_file(joined, RATE, 1).true_peak_dbtp, abs=0.02)
 
 
 def test_a_part_failing_midway_stops_the_others_and_leaves_nothing_behind(

@@ -33,13 +33,11 @@ if TYPE_CHECKING:
     from voiceroutine.audio.loudness import LoudnessPlan
     from voiceroutine.audio.render import SessionMix
     from voiceroutine.audio.tags import ChapterMark, SessionTags
+    from voiceroutine.audio.truepeak import Measurement
     from voiceroutine.plan import Sound
     from voiceroutine.tts.speak import SpeechClips
 
 SAMPLE_RATE = 44_100
-ENCODE_ATTEMPTS = 3
-"""Encodes allowed to bring the decoded true peak under the limit."""
-PEAK_RETRY_MARGIN_DB = 0.3
 DEFAULT_OUT_DIR = Path("output")
 
 Progress = Callable[[str, int, int], None]
@@ -311,7 +309,7 @@ def _build(
     engine_name: str | None = None,
 ) -> BuildResult:
     from voiceroutine.audio.encode import encode, encode_in_parts
-    from voiceroutine.audio.loudness import TRUE_PEAK_LIMIT_DBTP
+    from voiceroutine.audio.level import Level, encode_levelled
     from voiceroutine.audio.master import master
     from voiceroutine.audio.sources import music_bed
     from voiceroutine.audio.tags import write_tags
@@ -345,37 +343,36 @@ def _build(
         done = _summed_progress(report("Encoding"), sum(stop - start for start, stop in bounds))
         return lambda start, stop: mix.pcm_blocks(gain, done(), ceiling, start, stop)
 
+    def encode_at(destination: Path, level: Level) -> Measurement:
+        gain = 10 ** (level.gain_db / 20)
+        if len(bounds) > 1:
+            return encode_in_parts(
+                render_range(gain, level.ceiling),
+                bounds, destination, choices.audio_format, rate, mix.channels,
+                choices.bitrate, files.audio.name,
+            )  # fmt: skip
+        blocks = mix.pcm_blocks(gain, report("Encoding"), ceiling=level.ceiling)
+        return encode(
+            blocks, destination, choices.audio_format, rate, mix.channels,
+            choices.bitrate, timeline.chapters, files.audio.name,
+        )  # fmt: skip
+
     def write_audio(destination: Path) -> None:
         nonlocal loudness
-        ceiling = mastered.ceiling
-        for _ in range(ENCODE_ATTEMPTS):
-            gain = 10 ** (loudness.gain_db / 20)
-            if len(bounds) > 1:
-                peak = encode_in_parts(
-                    render_range(gain, ceiling),
-                    bounds, destination, choices.audio_format, rate, mix.channels,
-                    choices.bitrate, files.audio.name,
-                )  # fmt: skip
-            else:
-                blocks = mix.pcm_blocks(gain, report("Encoding"), ceiling=ceiling)
-                peak = encode(
-                    blocks, destination, choices.audio_format, rate, mix.channels,
-                    choices.bitrate, timeline.chapters, files.audio.name,
-                )  # fmt: skip
-            loudness = replace(loudness, true_peak_dbtp=peak)
-            over = peak - TRUE_PEAK_LIMIT_DBTP
-            if over <= 0:
-                break
-            # The encoder pushed peaks past the limit. First limit the mix's loudest peaks by
-            # that much more, which keeps the loudness; if the encoder's peaks were not at the
-            # mix's (it happens with AAC), turn the whole session down instead.
-            step_db = over + PEAK_RETRY_MARGIN_DB
-            if ceiling == mastered.ceiling:
-                loudest = min(ceiling, mix.peak * gain)
-                ceiling = loudest * 10 ** (-step_db / 20)
-            else:
-                quieter = loudness.gain_db - step_db
-                loudness = replace(loudness, gain_db=quieter, max_gain_db=quieter)
+        planned = mastered.loudness
+        # Lossy encoders make the decoded file a little quieter: aim that much higher.
+        aimed = min(planned.gain_db + choices.audio_format.loudness_loss_lu, planned.max_gain_db)
+        levelled = encode_levelled(
+            destination, Level(aimed, mastered.ceiling), encode_at, choices.loudness,
+            10 ** (planned.sample_peak_dbfs / 20), lambda: mix.peak,
+        )  # fmt: skip
+        loudness = replace(
+            planned,
+            gain_db=levelled.level.gain_db,
+            true_peak_dbtp=levelled.measurement.true_peak_dbtp,
+            measured_lufs=levelled.measurement.lufs,
+            encodes=levelled.encodes,
+        )
         write_tags(destination, choices.audio_format.name, tags, chapter_marks(timeline))
 
     files = session_files(options.out_dir, path.stem, choices.audio_format.extension)

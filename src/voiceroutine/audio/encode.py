@@ -20,9 +20,10 @@ from voiceroutine.audio.mp3join import Mp3JoinError, join_mp3
 from voiceroutine.audio.truepeak import (
     MINIAUDIO_FORMATS,
     GrowingFileCheck,
-    PeakMeter,
+    Measurement,
+    OutputMeter,
+    measure_file,
     stream_check,
-    true_peak_dbtp,
 )
 from voiceroutine.errors import VoiceroutineError
 from voiceroutine.interrupts import release_signals, signals_held
@@ -38,14 +39,13 @@ def encode(
     bitrate_kbps: int | None = None,
     chapters: Sequence[ChapterSpan] = (),
     name: str | None = None,
-) -> float:
-    """Encode 16-bit PCM blocks into `destination` and return its true peak in dBTP.
+) -> Measurement:
+    """Encode 16-bit PCM blocks into `destination` and measure it as players decode it.
 
-    The peak is of the audio as players decode it (truepeak.py): where the
-    format allows, the encoded stream goes to a decoder while it is written,
-    so the check runs on the other core; MP4 is decoded afterwards; lossless
-    formats are metered on their PCM. The loudness needs no meter here: the
-    gain that reaches the target was computed before (loudness.py). Raises
+    The true peak and loudness are of the decoded audio (truepeak.py): where
+    the format allows, the encoded stream goes to a decoder while it is
+    written, so the check runs on the other core; MP4 is decoded afterwards;
+    lossless formats are metered on their PCM. Raises
     VoiceroutineError on failure; `name` is how the file is called in
     messages (the destination may be a temporary file).
     """
@@ -53,7 +53,7 @@ def encode(
     stream = audio_format.stream_container
     if stream is not None and TEE_RESERVED.search(destination.name):
         stream = None  # such a name would need escaping inside the tee muxer's list
-    lossless_meter = PeakMeter(sample_rate, channels) if audio_format.lossless else None
+    lossless_meter = OutputMeter(sample_rate, channels) if audio_format.lossless else None
     if lossless_meter is not None:
         pcm_blocks = _metered(pcm_blocks, lossless_meter)
     growing = None
@@ -94,12 +94,12 @@ def encode(
     if not destination.exists() or os.path.getsize(destination) == 0:
         raise VoiceroutineError(f"ffmpeg wrote nothing for {label}")
     if lossless_meter is not None:
-        return lossless_meter.dbtp()
+        return lossless_meter.measurement()
     if growing is not None:
         return growing.finish()
     if run.output is not None:
         return run.output
-    return true_peak_dbtp(destination, sample_rate, channels)
+    return measure_file(destination, sample_rate, channels)
 
 
 def encode_in_parts(
@@ -111,14 +111,15 @@ def encode_in_parts(
     channels: int,
     bitrate_kbps: int | None = None,
     name: str | None = None,
-) -> float:
-    """Encode an MP3 in parts at once, one ffmpeg per part, join them and return the true peak.
+) -> Measurement:
+    """Encode an MP3 in parts at once, one ffmpeg per part, join them and measure the whole.
 
     `render(start, stop)` gives the PCM of samples [start, stop); `bounds`
     are the parts' ranges from mp3join.part_bounds, cut where the session is
     silent, so the joined file decodes to the same session as one encode
-    would. Each part is decoded and checked as it is written; the peak is the
-    largest of theirs, the joins being silent. When one part fails or the
+    would. Each part is decoded and measured as it is written; the joins being
+    silent, the whole's peak is the largest of theirs and its loudness that of
+    their frames in order. When one part fails or the
     build is interrupted, every part stops and no part file is left behind;
     ffmpeg's failures raise VoiceroutineError, an error from `render` is
     raised as it is.
@@ -130,7 +131,7 @@ def encode_in_parts(
     stop = threading.Event()
     ended = [threading.Event() for _ in bounds]
     """Set as each part's thread ends (thread.join() is not reliable after an interrupt)."""
-    runs: list[FfmpegRun[float] | None] = [None] * len(bounds)
+    runs: list[FfmpegRun[Measurement] | None] = [None] * len(bounds)
     failures: list[BaseException] = []
     checks: list[GrowingFileCheck] = []
 
@@ -184,12 +185,12 @@ def encode_in_parts(
         if failed is not None or failures:
             reason = failed.reason() if failed is not None else "it was stopped"
             raise VoiceroutineError(f"ffmpeg could not encode {label}: {reason}")
-        peak = max(check.finish() for check in checks)
+        measured = Measurement.joined([check.finish() for check in checks])
         try:
             join_mp3(destination, paths[1:])
         except (Mp3JoinError, OSError) as error:
             raise VoiceroutineError(f"could not join the parts of {label}: {error}") from None
-        return peak
+        return measured
     except BaseException:
         for check in checks:
             check.cancel()
@@ -226,7 +227,7 @@ def _codec(audio_format: AudioFormat, bitrate_kbps: int | None, channels: int) -
     return arguments
 
 
-def _metered(blocks: Iterable[bytes], meter: PeakMeter) -> Iterator[bytes]:
+def _metered(blocks: Iterable[bytes], meter: OutputMeter) -> Iterator[bytes]:
     """The blocks unchanged, each metered on its way to the encoder."""
     for block in blocks:
         meter.add_pcm16(block)

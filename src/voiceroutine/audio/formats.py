@@ -37,6 +37,9 @@ class AudioFormat:
     peak is checked while encoding (Opus: MP3 and Vorbis are decoded here as the file grows,
     truepeak.py). None checks the file after it is written (MP4, whose chapters ffmpeg
     writes only when the file is its one output) or, if lossless, its PCM."""
+    loudness_loss_lu: float = 0.0
+    """How much quieter the decoded file typically is than the PCM encoded: the first encode
+    aims this much louder (level.py measures the result and corrects what remains)."""
 
     @property
     def lossless(self) -> bool:
@@ -56,27 +59,27 @@ FORMATS: dict[str, AudioFormat] = {
     "mp3": AudioFormat(
         "mp3", "mp3", "mp3", "libmp3lame", 64,
         sample_rates=(32_000, 44_100, 48_000), options=("-id3v2_version", "3"),
-        peak_headroom_db=2.0,
+        peak_headroom_db=2.0, loudness_loss_lu=0.6,
     ),
     # AAC in MP4: m4b is the audiobook flavour that podcast apps and phones bookmark. At 96
     # kbit/s ffmpeg's AAC encoder added 0.8 dB of peaks to eSpeak speech; at 64, up to 3.5 dB,
     # and so erratically that a session could not reach both -16 LUFS and -1 dBTP.
     "m4a": AudioFormat(
         "m4a", "m4a", "ipod", "aac", 96, options=("-movflags", "+faststart"),
-        chapters_by_ffmpeg=True, peak_headroom_db=2.0,
+        chapters_by_ffmpeg=True, peak_headroom_db=2.0, loudness_loss_lu=0.1,
     ),
     "m4b": AudioFormat(
         "m4b", "m4b", "ipod", "aac", 96, options=("-movflags", "+faststart"),
-        chapters_by_ffmpeg=True, peak_headroom_db=2.0,
+        chapters_by_ffmpeg=True, peak_headroom_db=2.0, loudness_loss_lu=0.1,
     ),
     # Opus runs at 48 kHz inside. At 32 kbit/s (voip) it added up to 3.8 dB of peaks to
     # eSpeak speech; at 48 kbit/s in its general mode, 0.6 dB.
     "opus": AudioFormat(
         "opus", "opus", "opus", "libopus", 48, sample_rates=(48_000,), default_rate=48_000,
-        peak_headroom_db=2.0, stream_container="ogg",
+        peak_headroom_db=2.0, stream_container="ogg", loudness_loss_lu=0.2,
     ),
     "ogg": AudioFormat(
-        "ogg", "ogg", "ogg", "libvorbis", 64, peak_headroom_db=2.0
+        "ogg", "ogg", "ogg", "libvorbis", 64, peak_headroom_db=2.0, loudness_loss_lu=0.2
     ),
     "flac": AudioFormat("flac", "flac", "flac", "flac", None),
     "wav": AudioFormat("wav", "wav", "wav", "pcm_s16le", None),

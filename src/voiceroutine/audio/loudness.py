@@ -21,7 +21,7 @@ import numpy as np
 DEFAULT_TARGET_LUFS = -16.0
 """The spoken-word target of the big podcast platforms."""
 TRUE_PEAK_LIMIT_DBTP = -1.0
-SPEC_TOLERANCE_LU = 1.0
+SPEC_TOLERANCE_LU = 0.5
 """How far from the target a finished file may be before the build warns."""
 FRAME_MS = 100
 ABSOLUTE_GATE_LUFS = -70.0
@@ -150,6 +150,47 @@ class KWeighting:
         return out
 
 
+class StreamingLoudness:
+    """The K-weighted 100 ms frame powers of audio fed to it block by block, as decoded.
+
+    Each block is K-weighted by the same convolution as the sources, its
+    ringing carried into the next block; frames run from the first sample and
+    a last partial frame is left out, as the build's own measurement does.
+    """
+
+    def __init__(self, sample_rate: int, channels: int) -> None:
+        self._weighting = KWeighting(sample_rate)
+        self._frame = sample_rate * FRAME_MS // 1000
+        self._ringing = np.zeros((len(self._weighting.impulse) - 1, channels), dtype=np.float32)
+        self._partial = np.zeros(0, dtype=np.float64)
+        """The squared, channel-summed weighted samples of the frame not yet complete."""
+        self._powers: list[np.ndarray] = []
+
+    def add(self, frames: np.ndarray) -> None:
+        """Meter the next (n, channels) float32 frames."""
+        count = len(frames)
+        if count == 0:
+            return
+        squares = np.zeros(count, dtype=np.float64)
+        ringing = np.empty_like(self._ringing)
+        for channel in range(frames.shape[1]):
+            # As long as the block plus the ringing: the previous ringing is added at its start.
+            weighted = self._weighting.filtered(frames[:, channel])
+            weighted[: len(ringing)] += self._ringing[:, channel]
+            squares += np.square(weighted[:count], dtype=np.float64)
+            ringing[:, channel] = weighted[count:]
+        self._ringing = ringing
+        pending = np.concatenate([self._partial, squares])
+        whole = len(pending) // self._frame * self._frame
+        if whole:
+            self._powers.append(pending[:whole].reshape(-1, self._frame).mean(axis=1))
+        self._partial = pending[whole:]
+
+    def frame_powers(self) -> np.ndarray:
+        """The mean square of each whole frame fed so far, summed over channels."""
+        return np.concatenate(self._powers) if self._powers else np.zeros(0)
+
+
 def integrated_loudness(k_weighted_frame_powers: np.ndarray) -> float:
     """Integrated loudness (LUFS) from the K-weighted mean squares of 100 ms frames (summed over
     channels).
@@ -173,7 +214,8 @@ def integrated_loudness(k_weighted_frame_powers: np.ndarray) -> float:
 
 @dataclass(frozen=True)
 class LoudnessPlan:
-    """The session's loudness at unit gain and the one gain that brings it to its target."""
+    """The session's loudness at unit gain, the one gain that brings it to its target, and,
+    once the file is written, what it measures as players decode it."""
 
     predicted_lufs: float
     """The session's integrated loudness at unit gain, computed from its sources."""
@@ -184,21 +226,39 @@ class LoudnessPlan:
     """The true peak of the encoded file, once it is measured."""
     max_gain_db: float = MAX_GAIN_DB
     """The most gain the peaks allow."""
+    measured_lufs: float | None = None
+    """The integrated loudness of the encoded file as decoded, once it is measured."""
+    encodes: int = 0
+    """How many times the file was encoded to reach its target (level.py)."""
 
     @property
     def expected_lufs(self) -> float:
         return self.predicted_lufs + self.gain_db
 
+    @property
+    def lufs(self) -> float:
+        """The file's loudness: as measured once it is written, else as planned."""
+        return self.measured_lufs if self.measured_lufs is not None else self.expected_lufs
+
     def problem(self) -> str | None:
         """What keeps the file from its loudness target or the true-peak limit, or None."""
-        if self.true_peak_dbtp is not None and self.true_peak_dbtp > TRUE_PEAK_LIMIT_DBTP:
-            return f"true peak {self.true_peak_dbtp:.1f} dBTP, above {TRUE_PEAK_LIMIT_DBTP:g}"
-        if abs(self.expected_lufs - self.target_lufs) > SPEC_TOLERANCE_LU:
-            return (
-                f"loudness {self.expected_lufs:.1f} LUFS, not within {SPEC_TOLERANCE_LU:g} LU "
-                f"of {self.target_lufs:g} (speech peaks leave no more room)"
-            )
-        return None
+        peak = self.true_peak_dbtp
+        if peak is not None and peak > TRUE_PEAK_LIMIT_DBTP:
+            return f"true peak {peak:.1f} dBTP, above {TRUE_PEAK_LIMIT_DBTP:g}"
+        missed = self.lufs - self.target_lufs
+        if abs(missed) <= SPEC_TOLERANCE_LU:
+            return None
+        side = "under" if missed < 0 else "over"
+        if peak is None:
+            why = "the speech peaks leave no more room"
+        elif missed < 0 and peak - missed > TRUE_PEAK_LIMIT_DBTP:
+            why = f"louder would take the true peak ({peak:.1f} dBTP) past {TRUE_PEAK_LIMIT_DBTP:g}"
+        else:
+            why = f"the encoder changed it by more than {self.encodes} encodes could correct"
+        return (
+            f"loudness {self.lufs:.1f} LUFS, {abs(missed):.1f} LU {side} the target "
+            f"{self.target_lufs:g}: {why}"
+        )
 
 
 def plan_gain(

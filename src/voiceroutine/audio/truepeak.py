@@ -1,14 +1,15 @@
-"""Measure the true peak (ITU-R BS.1770, 4x oversampled) of a session as players decode it.
+"""Measure a session as players decode it: true peak (4x oversampled) and loudness (BS.1770).
 
-Lossy encoders add peaks of their own, so the limit is checked on the decoded
-audio, on a thread of this process while the file is written: MP3 and Vorbis
-are decoded by miniaudio, reading the file as ffmpeg writes it; for Opus,
-ffmpeg's tee muxer copies the packets to a second ffmpeg whose output the
-thread reads. Either way the check runs on the other core. MP4 is decoded once written;
-lossless formats are metered on the PCM sent to the encoder, which is what
-decoding them gives back. Every path ends in one PeakMeter: soxr oversamples
-the samples four times, as the speech limiter does, and the largest
-magnitude is the true peak.
+Lossy encoders add peaks of their own and change the loudness a little, so
+both are measured on the decoded audio, on a thread of this process while
+the file is written: MP3 and Vorbis are decoded by miniaudio, reading the
+file as ffmpeg writes it; for Opus, ffmpeg's tee muxer copies the packets to
+a second ffmpeg whose output the thread reads. Either way the check runs on
+the other core. MP4 is decoded once written; lossless formats are metered on
+the PCM sent to the encoder, which is what decoding them gives back. Every
+path ends in one OutputMeter: soxr oversamples the samples four times, as
+the speech limiter does, and the largest magnitude is the true peak; the
+same samples are K-weighted and framed for the integrated loudness.
 """
 
 from __future__ import annotations
@@ -22,13 +23,15 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 import numpy as np
 
 from voiceroutine.audio.ffmpeg import ffmpeg_exe
+from voiceroutine.audio.loudness import StreamingLoudness, integrated_loudness
 from voiceroutine.errors import VoiceroutineError
 
 OVERSAMPLING = 4
@@ -41,8 +44,30 @@ on 37 minutes of MP3: the encode took 0.5 s longer beside a check at normal prio
 MINIAUDIO_FORMATS = {"libmp3lame": "MP3", "libvorbis": "VORBIS"}
 """Encoders whose streams miniaudio decodes in this process, by its name for the format."""
 
-PeakCheck = Callable[[IO[bytes]], Callable[[], float]]
-"""Attached to an encoder's output pipe; what it returns waits and gives the peak in dBTP."""
+
+@dataclass(frozen=True)
+class Measurement:
+    """What a player decodes from a file: its true peak and its K-weighted frame powers."""
+
+    true_peak_dbtp: float
+    frame_powers: np.ndarray
+
+    @property
+    def lufs(self) -> float:
+        """The integrated loudness (BS.1770)."""
+        return integrated_loudness(self.frame_powers)
+
+    @staticmethod
+    def joined(parts: Sequence[Measurement]) -> Measurement:
+        """The measurement of parts played one after another (joined where they are silent)."""
+        return Measurement(
+            max(part.true_peak_dbtp for part in parts),
+            np.concatenate([part.frame_powers for part in parts]),
+        )
+
+
+PeakCheck = Callable[[IO[bytes]], Callable[[], Measurement]]
+"""Attached to an encoder's output pipe; what it returns waits and gives the measurement."""
 
 
 STRETCH = 4096
@@ -126,6 +151,28 @@ class PeakMeter:
             self._peak = max(self._peak, _magnitude(inner))
 
 
+class OutputMeter:
+    """The true peak and the loudness of interleaved float samples fed to it block by block."""
+
+    def __init__(self, sample_rate: int, channels: int) -> None:
+        self.channels = channels
+        self._peak = PeakMeter(sample_rate, channels)
+        self._loudness = StreamingLoudness(sample_rate, channels)
+
+    def add(self, samples: np.ndarray) -> None:
+        """Meter the next interleaved float32 samples (a whole number of frames)."""
+        self._peak.add(samples)
+        self._loudness.add(samples.reshape(-1, self.channels))
+
+    def add_pcm16(self, data: bytes) -> None:
+        """Meter little-endian 16-bit PCM, scaled as decoders scale it (1/32768)."""
+        self.add(np.frombuffer(data, dtype="<i2").astype(np.float32) * np.float32(1 / 32768))
+
+    def measurement(self) -> Measurement:
+        """What everything fed so far measures."""
+        return Measurement(self._peak.dbtp(), self._loudness.frame_powers())
+
+
 def _stretch_magnitudes(frames: np.ndarray) -> np.ndarray:
     """The largest absolute sample of each STRETCH frames (the last one may be shorter)."""
     flat = frames.reshape(-1)
@@ -167,10 +214,10 @@ def _magnitude(samples: np.ndarray) -> float:
     return max(float(samples.max()), -float(samples.min()))
 
 
-def true_peak_dbtp(path: Path, sample_rate: int, channels: int) -> float:
-    """The true peak of the file as ffmpeg decodes it, in dBTP."""
+def measure_file(path: Path, sample_rate: int, channels: int) -> Measurement:
+    """The true peak and loudness of the file as ffmpeg decodes it."""
     process, report = _start_decoder(["-i", str(path)], None, sample_rate, channels)
-    return _meter_decoder(process, report, PeakMeter(sample_rate, channels), path.name)
+    return _meter_decoder(process, report, OutputMeter(sample_rate, channels), path.name)
 
 
 class GrowingFileCheck:
@@ -185,14 +232,14 @@ class GrowingFileCheck:
         self._path = path
         self._written = threading.Event()
         self._cancelled = False
-        meter = PeakMeter(rate, channels)
+        meter = OutputMeter(rate, channels)
         self._result = _in_thread(
             lambda: _decode_here(self._read_growing(), MINIAUDIO_FORMATS[codec], meter, rate),
             name,
         )  # fmt: skip
 
-    def finish(self) -> float:
-        """Once the writer is done: the file's true peak in dBTP, or VoiceroutineError."""
+    def finish(self) -> Measurement:
+        """Once the writer is done: the file's measurement, or VoiceroutineError."""
         self._written.set()
         return self._result()
 
@@ -252,9 +299,9 @@ def stream_check(
 
     A second ffmpeg decodes it; a thread here meters what that decoder writes.
     """
-    meter = PeakMeter(sample_rate, channels)
+    meter = OutputMeter(sample_rate, channels)
 
-    def attach(encoded: IO[bytes]) -> Callable[[], float]:
+    def attach(encoded: IO[bytes]) -> Callable[[], Measurement]:
         with encoded:  # the decoder holds the pipe now: the encoder sees it end
             process, report = _start_decoder(
                 ["-f", container, "-i", "pipe:0"], encoded, sample_rate, channels
@@ -264,9 +311,9 @@ def stream_check(
     return attach
 
 
-def _in_thread(work: Callable[[], float], name: str) -> Callable[[], float]:
+def _in_thread(work: Callable[[], Measurement], name: str) -> Callable[[], Measurement]:
     """Run `work` on a thread; the function returned waits for it and gives its result."""
-    results: list[float] = []
+    results: list[Measurement] = []
     failures: list[BaseException] = []
     done = threading.Event()
 
@@ -284,7 +331,7 @@ def _in_thread(work: Callable[[], float], name: str) -> Callable[[], float]:
     thread = threading.Thread(target=run, name=f"true peak of {name}", daemon=True)
     thread.start()
 
-    def finish() -> float:
+    def finish() -> Measurement:
         # Not thread.join(): after a join interrupted by a signal, Python 3.11 may let the
         # next join return while the thread still runs. The event says when it is done.
         done.wait()
@@ -298,7 +345,9 @@ def _in_thread(work: Callable[[], float], name: str) -> Callable[[], float]:
     return finish
 
 
-def _decode_here(encoded: IO[bytes], miniaudio_format: str, meter: PeakMeter, rate: int) -> float:
+def _decode_here(
+    encoded: IO[bytes], miniaudio_format: str, meter: OutputMeter, rate: int
+) -> Measurement:
     """Decode the stream in this process with miniaudio and meter it."""
     import miniaudio
 
@@ -317,7 +366,7 @@ def _decode_here(encoded: IO[bytes], miniaudio_format: str, meter: PeakMeter, ra
     with encoded:
         for block in frames:
             meter.add(np.frombuffer(block, dtype=np.float32))
-    return meter.dbtp()
+    return meter.measurement()
 
 
 def _start_decoder(
@@ -337,8 +386,8 @@ def _start_decoder(
 
 
 def _meter_decoder(
-    process: subprocess.Popen[bytes], report: IO[bytes], meter: PeakMeter, name: str
-) -> float:
+    process: subprocess.Popen[bytes], report: IO[bytes], meter: OutputMeter, name: str
+) -> Measurement:
     """Meter what the ffmpeg decoder writes, to its end; raise if it failed."""
     assert process.stdout is not None
     frame_bytes = 4 * meter.channels
@@ -356,4 +405,4 @@ def _meter_decoder(
     if code != 0:
         last = text.splitlines()[-1:] or [f"exit status {code}"]
         raise VoiceroutineError(f"ffmpeg could not decode {name} to check it: {last[0]}")
-    return meter.dbtp()
+    return meter.measurement()
