@@ -146,3 +146,31 @@ def test_a_signal_during_a_held_step_acts_once_the_step_is_done() -> None:
             steps.append("outer")  # the inner hold's end still holds: the outer one's did
         steps.append("after")
     assert steps == ["inner", "outer"]
+
+
+def test_a_signal_another_thread_takes_still_waits_for_the_held_step() -> None:
+    # While the main thread holds the signals, the kernel hands them to a thread that does
+    # not (a process pool has such threads); Python would then run the handler in the main
+    # thread at once, in the middle of the step, unless the handler is deferred too.
+    import threading
+
+    from voiceroutine.interrupts import signals_held
+
+    stop = threading.Event()
+    helper = threading.Thread(target=stop.wait)
+    helper.start()
+    steps = []
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with signals_held():
+                os.kill(os.getpid(), signal.SIGINT)
+                for _ in range(100_000):  # Python code runs on: the handler would run here
+                    pass
+                time.sleep(0.05)
+                steps.append("step done")
+            steps.append("after")
+    finally:
+        stop.set()
+        helper.join()
+    assert steps == ["step done"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -64,14 +64,55 @@ def signals_held() -> Iterator[None]:
 
     For steps an interrupt must not cut in two. Threads started inside inherit
     the hold and must call `release_signals` first (ffmpeg they start would
-    inherit it too). Does nothing where the system cannot hold signals.
+    inherit it too). In the main thread the signals' Python handlers are
+    deferred as well: a signal the kernel hands to another thread (a pool's
+    helper threads take them while this one blocks them) still runs its
+    handler in the main thread, at once, which would cut the step in two.
     """
     before = _mask(signal.SIG_BLOCK)
+    deferred = _defer_handlers()
     try:
         yield
     finally:
         if before is not None:  # as it was: a hold around this one still holds
             signal.pthread_sigmask(signal.SIG_SETMASK, before)
+        if deferred is not None:
+            deferred.restore()
+
+
+class _DeferredHandlers:
+    """SIGINT's and SIGTERM's handlers replaced by a note; `restore` puts them back and runs
+    the handler of the first signal noted meanwhile."""
+
+    def __init__(self) -> None:
+        self.arrived: list[int] = []
+        self.handlers = {
+            signum: signal.signal(signum, self._note) for signum in (signal.SIGINT, signal.SIGTERM)
+        }
+
+    def _note(self, signum: int, frame: FrameType | None) -> None:
+        self.arrived.append(signum)
+
+    def restore(self) -> None:
+        for signum, handler in self.handlers.items():
+            signal.signal(signum, handler)
+        if not self.arrived:
+            return
+        signum = self.arrived[0]
+        handler = self.handlers[signum]
+        if callable(handler):
+            handler(signum, None)
+        elif handler == signal.SIG_DFL:
+            signal.raise_signal(signum)
+
+
+def _defer_handlers() -> _DeferredHandlers | None:
+    """Defer the signals' handlers, where this thread may set them (the main thread only)."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return _DeferredHandlers()
 
 
 def hold_signals() -> None:
