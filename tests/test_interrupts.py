@@ -174,3 +174,42 @@ def test_a_signal_another_thread_takes_still_waits_for_the_held_step() -> None:
         helper.join()
     assert steps == ["step done"]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+@pytest.mark.parametrize(
+    ("signum", "target"), [(signal.SIGTERM, "process"), (signal.SIGINT, "group")]
+)
+def test_stopping_a_batch_stops_its_workers_and_writes_nothing_more(
+    built_before: tuple[Path, float], tmp_path: Path, signum: signal.Signals, target: str
+) -> None:
+    _, build_seconds = built_before
+    names = ["first", "second", "third"]
+    for name in names:
+        (tmp_path / f"{name}.yaml").write_text(ROUTINE.format(first_line=f"The {name} one."))
+    out = tmp_path / "out"
+    env = {**os.environ, "VOICEROUTINE_CACHE_DIR": str(tmp_path / "cache")}
+    build = subprocess.Popen(
+        [sys.executable, "-m", "voiceroutine", "build",
+         *(str(tmp_path / f"{name}.yaml") for name in names), "-o", str(out), "-j", "2"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    time.sleep(build_seconds * 0.3)  # both workers are speaking or encoding their routine
+    if target == "group":
+        os.killpg(build.pid, signum)
+    else:
+        build.send_signal(signum)
+    at_signal = sorted(out.iterdir()) if out.exists() else []
+    output, errors = build.communicate(timeout=60)
+
+    assert build.returncode == 128 + signum, errors
+    assert "Traceback" not in errors
+    built = [name for name in names if f"{name}.mp3" in output]
+    assert len(built) < len(names)  # it stopped: not every routine was built
+    assert f"{len(built)} of 3 routines built" in errors, errors
+    written = sorted(out.iterdir()) if out.exists() else []
+    assert not [path for path in written if path.name.endswith(".partial")]
+    assert {path.name for path in written if path.suffix == ".mp3"} == {f"{n}.mp3" for n in built}
+    assert [path for path in written if path not in at_signal] == []  # nothing after the signal
+    assert processes_mentioning(str(tmp_path)) == []  # no worker runs on
+    assert_cache_sound(tmp_path / "cache")

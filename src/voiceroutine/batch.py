@@ -13,7 +13,7 @@ from pathlib import Path
 
 from voiceroutine.api import BuildOptions, BuildResult, build
 from voiceroutine.errors import VoiceroutineError
-from voiceroutine.interrupts import init_worker, stop_workers
+from voiceroutine.interrupts import end_worker_when_terminated, init_worker, stop_workers
 from voiceroutine.threads import usable_cores
 
 
@@ -60,7 +60,7 @@ def _outcomes(
 
     with ProcessPoolExecutor(max_workers=min(jobs, len(paths)), initializer=init_worker) as pool:
         try:
-            futures = {pool.submit(build_one, path, options): path for path in paths}
+            futures = {pool.submit(_build_in_worker, path, options): path for path in paths}
             for future in as_completed(futures):
                 outcome = future.result()
                 if on_done:
@@ -77,3 +77,7 @@ def build_one(path: Path, options: BuildOptions) -> Outcome:
         return Outcome(path, build(path, options), None)
     except VoiceroutineError as error:
         return Outcome(path, None, str(error))
+
+
+def _build_in_worker(path: Path, options: BuildOptions) -> Outcome:
+    return end_worker_when_terminated(lambda: build_one(path, options))

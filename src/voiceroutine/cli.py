@@ -86,8 +86,14 @@ def _state(ctx: typer.Context) -> _State:
     return ctx.obj
 
 
-def _run(ctx: typer.Context, action: Callable[[], T]) -> T:
-    """Run an action, turning our errors into one message and exit code 1."""
+def _run(
+    ctx: typer.Context, action: Callable[[], T], unfinished: Callable[[], str] | None = None
+) -> T:
+    """Run an action, turning our errors into one message and exit code 1.
+
+    Stopped by Ctrl-C or SIGTERM, it says so, and what was left unwritten:
+    `unfinished()` if given, else that the file being built was not.
+    """
     state = _state(ctx)
     try:
         return action()
@@ -99,11 +105,15 @@ def _run(ctx: typer.Context, action: Callable[[], T]) -> T:
     except KeyboardInterrupt:
         if state.debug:
             raise
-        state.err.print(INTERRUPTED_MESSAGE)
+        state.err.print(_stopped("interrupted", INTERRUPTED_MESSAGE, unfinished))
         raise typer.Exit(INTERRUPTED_EXIT) from None
     except Terminated:
-        state.err.print(TERMINATED_MESSAGE)
+        state.err.print(_stopped("terminated", TERMINATED_MESSAGE, unfinished))
         raise typer.Exit(TERMINATED_EXIT) from None
+
+
+def _stopped(how: str, usual: str, unfinished: Callable[[], str] | None) -> str:
+    return f"{how}; {unfinished()}" if unfinished is not None else usual
 
 
 def _version(value: bool) -> None:
@@ -250,7 +260,14 @@ def _build_batch(
                 failed += 1
                 state.err.print(f"[bold red]error:[/] {escape(outcome.error or '')}")
 
-        _run(ctx, lambda: build_all(files, options, jobs, report))
+        def unfinished() -> str:
+            built = done - failed
+            return (
+                f"{built} of {_count(len(files), 'routine')} built (listed above); "
+                "the others were not written"
+            )
+
+        _run(ctx, lambda: build_all(files, options, jobs, report), unfinished)
     if failed:
         raise typer.Exit(1)
 
@@ -561,17 +578,24 @@ def publish(
         settings = replace(settings, title=title.strip())
     with _progress(state) as progress:
         progress("Routines", 0, len(files))
-        done = 0
+        done = built = 0
 
         def report(outcome: Outcome) -> None:
-            nonlocal done
+            nonlocal done, built
             done += 1
             progress("Routines", done, len(files))
             if outcome.result is not None:
+                built += 1
                 _report_build(state, outcome.path, outcome.result)
 
+        def unfinished() -> str:
+            return (
+                f"{built} of {_count(len(files), 'routine')} built (listed above); "
+                f"the site {site} was left as it was"
+            )
+
         jobs = jobs or default_jobs()
-        _run(ctx, lambda: publish_site(files, site, settings, options, jobs, report))
+        _run(ctx, lambda: publish_site(files, site, settings, options, jobs, report), unfinished)
     name = escape(str(site))
     state.out.print(
         f"[green]published[/] {name}: {_count(len(files), 'routine')}, "
@@ -599,19 +623,24 @@ def serve(
     from voiceroutine.share.serve import make_server, qr_code, serve_until_stopped, site_url
 
     state = _state(ctx)
-    server = _run(ctx, lambda: make_server(site, host, port))
-    address = site_url(server)
-    state.out.print(f"Serving {escape(str(site))} at [bold]{escape(address)}[/]")
-    state.out.print(f"Podcast feed: {escape(address)}feed.xml")
-    colours = state.out.is_terminal and "NO_COLOR" not in os.environ
-    sys.stdout.write(qr_code(address, colours))
-    if address.startswith(("http://127.", "http://[::1]")):
-        state.out.print("Only this machine can open it (--host 0.0.0.0 opens it to the network).")
-    else:
-        state.out.print("Scan the code with a phone on the same network, or type the address.")
-    state.out.print("Press Ctrl-C to stop.")
-    sys.stdout.flush()
-    serve_until_stopped(server)
+    server = _run(ctx, lambda: make_server(site, host, port), lambda: "the server did not start")
+    try:
+        address = site_url(server)
+        state.out.print(f"Serving {escape(str(site))} at [bold]{escape(address)}[/]")
+        state.out.print(f"Podcast feed: {escape(address)}feed.xml")
+        colours = state.out.is_terminal and "NO_COLOR" not in os.environ
+        sys.stdout.write(qr_code(address, colours))
+        if address.startswith(("http://127.", "http://[::1]")):
+            state.out.print(
+                "Only this machine can open it (--host 0.0.0.0 opens it to the network)."
+            )
+        else:
+            state.out.print("Scan the code with a phone on the same network, or type the address.")
+        state.out.print("Press Ctrl-C to stop.")
+        sys.stdout.flush()
+        serve_until_stopped(server)
+    except (KeyboardInterrupt, Terminated):  # stopped before it was serving: the same end
+        server.server_close()
     state.out.print("stopped")
 
 

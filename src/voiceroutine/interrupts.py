@@ -9,14 +9,17 @@ them) and unwind on SIGTERM like the main process.
 
 from __future__ import annotations
 
+import os
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:  # concurrent.futures is imported where a pool is made, not at start-up
     from concurrent.futures import Executor
+
+T = TypeVar("T")
 
 TERMINATED_EXIT = 128 + signal.SIGTERM
 INTERRUPTED_EXIT = 128 + signal.SIGINT
@@ -46,16 +49,45 @@ def init_worker() -> None:
     unwind_on_sigterm()
 
 
+STOP_SECONDS = 1.0
+"""How long workers asked to stop may take to unwind before they are killed."""
+
+
 def stop_workers(pool: Executor) -> None:
-    """Cancel what has not started and ask running workers to unwind (after an interrupt)."""
+    """Cancel what has not started and end the running workers (after an interrupt).
+
+    Each worker is asked to unwind (SIGTERM: its temporary files are removed)
+    and waited for; one still running after STOP_SECONDS is killed. When this
+    returns, no worker of the pool runs, so none writes anything more.
+    """
+    import time
     from concurrent.futures import ProcessPoolExecutor
 
-    pool.shutdown(wait=False, cancel_futures=True)
+    # The executor offers no public way to stop running work; its processes are known, and
+    # must be taken before shutdown(), which forgets them.
+    processes = []
     if isinstance(pool, ProcessPoolExecutor):
-        # The executor offers no public way to stop running work; its processes are known.
-        for process in list((getattr(pool, "_processes", None) or {}).values()):
-            if process.is_alive():
-                process.terminate()
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    deadline = time.monotonic() + STOP_SECONDS
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+    for process in processes:
+        if process.is_alive():
+            process.kill()
+            process.join()
+
+
+def end_worker_when_terminated(work: Callable[[], T]) -> T:
+    """In a worker process: run `work`; if SIGTERM stopped it, end the process once it has
+    unwound, so that it takes no further task from the pool's queue."""
+    try:
+        return work()
+    except Terminated:
+        os._exit(TERMINATED_EXIT)
 
 
 @contextmanager

@@ -15,7 +15,7 @@ import numpy as np
 
 from voiceroutine.audio.clip import resample, trim_silence
 from voiceroutine.errors import VoiceroutineError
-from voiceroutine.interrupts import init_worker, stop_workers
+from voiceroutine.interrupts import end_worker_when_terminated, init_worker, stop_workers
 from voiceroutine.threads import map_in_threads
 from voiceroutine.tts.base import Engine, RawClip, VoiceSettings
 from voiceroutine.tts.cache import CACHE_DIR_ENV, ClipCache
@@ -110,4 +110,6 @@ def _worker_engine(engine_name: str) -> Engine:
 
 
 def _speak_in_worker(engine_name: str, text: str, voice: VoiceSettings) -> RawClip:
-    return trim_silence(_worker_engine(engine_name).synthesize(text, voice), text)
+    return end_worker_when_terminated(
+        lambda: trim_silence(_worker_engine(engine_name).synthesize(text, voice), text)
+    )
