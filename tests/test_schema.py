@@ -24,6 +24,7 @@ VALIDATOR = jsonschema.Draft202012Validator(routine_schema())
 # across fields, and limits.
 NOT_SCHEMA_ERRORS = {
     "alias_loop",
+    "cover_not_an_image",
     "breathe_cycles_and_duration",
     "breathe_pattern_cycles_and_duration",
     "duplicate_key",

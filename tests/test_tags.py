@@ -346,3 +346,43 @@ def test_tagging_what_is_not_audio_names_the_file(tmp_path: Path, audio_format: 
 def test_an_unknown_format_is_refused(tmp_path: Path) -> None:
     with pytest.raises(VoiceroutineError, match="aiff"):
         write_tags(tmp_path / "s.aiff", "aiff", make_tags(None), [])
+
+
+@pytest.mark.parametrize(
+    ("make", "problem"),
+    [
+        (lambda path: path.write_text("not a picture"), "is not an image"),
+        (lambda path: _image_of(path, "GIF"), "is a GIF image, not PNG or JPEG"),
+        (lambda path: path.write_bytes(_png_bytes()[:60]), "cannot be decoded"),
+    ],
+    ids=["text", "gif", "truncated"],
+)
+def test_a_cover_that_is_not_a_whole_png_or_jpeg_is_refused_at_its_line(
+    tmp_path: Path, make, problem: str
+) -> None:
+    from voiceroutine.errors import VoiceroutineError
+    from voiceroutine.loader import load_routine
+
+    make(tmp_path / "cover.png")
+    routine = tmp_path / "routine.yaml"
+    routine.write_text("title: Covered\ncover: cover.png\nsteps:\n  - say: Hello\n")
+    with pytest.raises(VoiceroutineError) as caught:
+        load_routine(routine)
+    assert str(caught.value).startswith(f"{routine}:2:8: ")
+    assert problem in str(caught.value)
+
+
+def _png_bytes() -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    buffer = BytesIO()
+    Image.effect_noise((64, 64), 40).convert("RGB").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def _image_of(path: Path, kind: str) -> None:
+    from PIL import Image
+
+    Image.new("RGB", (16, 16), "teal").save(path, kind)

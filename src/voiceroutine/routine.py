@@ -157,7 +157,34 @@ def _music(value: str, info: ValidationInfo) -> str:
 def _image(value: str, info: ValidationInfo) -> str:
     if Path(value).suffix.lower() not in IMAGE_SUFFIXES:
         raise PydanticCustomError("cover", "the cover must be a PNG or JPEG image")
-    return _file_next_to_routine(value, info, "cover image")
+    path = _file_next_to_routine(value, info, "cover image")
+    problem = _image_problem(Path(path))
+    if problem is not None:
+        raise PydanticCustomError(
+            "cover", "the cover '{name}' {problem}", {"name": value, "problem": problem}
+        )
+    return path
+
+
+COVER_FORMATS = {"PNG", "JPEG"}
+"""The image types that every player shows as cover art (Pillow's names for them)."""
+
+
+def _image_problem(path: Path) -> str | None:
+    """Why the file is not a whole PNG or JPEG image (read and decoded by Pillow), or None."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            kind = image.format
+            if kind not in COVER_FORMATS:
+                return f"is a {kind} image, not PNG or JPEG"
+            image.load()  # decodes it: a truncated or damaged image fails here
+    except UnidentifiedImageError:
+        return "is not an image (not PNG or JPEG)"
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+        return f"cannot be decoded as an image: {error}"
+    return None
 
 
 SoundRef = Annotated[
