@@ -48,7 +48,7 @@ def assert_refused(result: object, name: str) -> None:
 def test_a_file_in_the_routines_folder_or_below_is_read(layout: tuple[Path, Path]) -> None:
     routines, _ = layout
     (routines / "sounds").mkdir()
-    make_audio_file(routines / "sounds" / "waves.wav", "sine=frequency=220", 1.0)
+    make_audio_file(routines / "sounds" / "waves.wav", "sine=frequency=220", 5.0)  # loops
     write(routines, "sounds/waves.wav")
     result = run_cli("check", "routine.yaml", cwd=routines)
     assert result.returncode == 0, result.stderr

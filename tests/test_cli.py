@@ -31,11 +31,13 @@ def test_version(tmp_path: Path) -> None:
 
 
 def test_help_check_and_plan_do_not_load_audio_libraries() -> None:
+    # check asks the routine's engine for its voice (pyttsx3 lists eSpeak's voices), but
+    # decodes nothing and loads no audio library for a routine without sound files.
     probe = (
         "import sys\n"
         "from voiceroutine import cli, api\n"
         "api.check(__import__('pathlib').Path(sys.argv[1]))\n"
-        "heavy = {'numpy', 'pydub', 'pyttsx3', 'soxr', 'imageio_ffmpeg', 'mutagen',"
+        "heavy = {'numpy', 'pydub', 'soxr', 'imageio_ffmpeg', 'mutagen',"
         " 'piper', 'onnxruntime'}\n"
         "heavy &= set(sys.modules)\n"
         "print(sorted(heavy))\n"

@@ -122,3 +122,104 @@ def test_debug_shows_traceback(tmp_path):
     assert "Traceback" in result.stderr
     assert "VoiceroutineError" in result.stderr
     assert substring in result.stderr
+
+
+def _tone(path: Path, seconds: float) -> None:
+    import wave
+
+    import numpy as np
+
+    t = np.arange(int(44_100 * seconds)) / 44_100
+    with wave.open(str(path), "wb") as file:
+        file.setnchannels(1)
+        file.setsampwidth(2)
+        file.setframerate(44_100)
+        file.writeframes((np.sin(2 * np.pi * 220 * t) * 8000).astype("<i2").tobytes())
+
+
+# What check passed while build refused it, with no place: each now refused by both, at the
+# routine's line. (routine, files beside it, expected "LINE:COL: message" part)
+REFUSED_BY_BOTH = {
+    "unknown voice name": (
+        "title: V\nvoice:\n  name: nobody-at-all\nsteps:\n  - say: Hello\n",
+        {},
+        "3:9: no pyttsx3 voice named 'nobody-at-all'",
+    ),
+    "music that is not audio": (
+        "title: M\naudio:\n  music: song.mp3\nsteps:\n  - say: Hello\n",
+        {"song.mp3": lambda path: path.write_text("not audio")},
+        "3:10: song.mp3: cannot read the music file as audio",
+    ),
+    "music too short to loop": (
+        "title: M\naudio:\n  music: blip.wav\nsteps:\n  - say: Hello\n",
+        {"blip.wav": lambda path: _tone(path, 1.0)},
+        "3:10: blip.wav: the music file is too short to loop",
+    ),
+    "sound that is not audio": (
+        "title: S\ndefaults:\n  sounds: {rest_end: ding.wav}\nsteps:\n  - rest: 5s\n",
+        {"ding.wav": lambda path: path.write_bytes(b"RIFF....WAVEjunk")},
+        "3:22: ding.wav: cannot read the sound file as audio",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(REFUSED_BY_BOTH))
+def test_check_refuses_what_build_refuses_at_the_same_place(tmp_path: Path, case: str) -> None:
+    text, files, expected = REFUSED_BY_BOTH[case]
+    (tmp_path / "routine.yaml").write_text(text)
+    for name, make in files.items():
+        make(tmp_path / name)
+    for command in (["check"], ["build", "-o", "out"]):
+        result = run_cli(*command, "routine.yaml", cwd=tmp_path)
+        assert result.returncode == 1, (command, result.stderr)
+        lines = nonblank_lines(result.stderr)
+        assert len(lines) == 1, result.stderr
+        assert lines[0].startswith(f"error: routine.yaml:{expected}"), (command, lines[0])
+    assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--sample-rate", "0"], "0 Hz is not a rate any format is written at"),
+        (["--sample-rate", "1000"], "1000 Hz is not a rate any format is written at"),
+        (["--engine", "nope"], "unknown speech engine 'nope'"),
+        (["--format", "opus", "--sample-rate", "44100"], "opus cannot be 44100 Hz"),
+    ],
+)
+def test_impossible_build_options_are_usage_errors(
+    tmp_path: Path, options: list[str], message: str
+) -> None:
+    (tmp_path / "routine.yaml").write_text("title: R\nsteps:\n  - say: Hello\n")
+    result = run_cli("build", *options, "routine.yaml", "-o", "out", cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_routines_that_would_write_the_same_files_are_refused_before_building(
+    tmp_path: Path,
+) -> None:
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "session.yaml").write_text("title: R\nsteps:\n  - say: Hello\n")
+    result = run_cli("build", "a/session.yaml", "b/session.yaml", "-o", "out", cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert "a/session.yaml and b/session.yaml would both write session.*" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_same_routine_named_twice_is_built_once(tmp_path: Path) -> None:
+    (tmp_path / "routine.yaml").write_text("title: R\nsteps:\n  - say: Hello\n")
+    result = run_cli("build", "routine.yaml", "./routine.yaml", "-o", "out", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("built ") == 1, result.stdout
+
+
+def test_a_bitrate_for_a_lossless_format_gets_a_note(tmp_path: Path) -> None:
+    (tmp_path / "routine.yaml").write_text("title: R\nsteps:\n  - say: Hello\n")
+    result = run_cli(
+        "build", "routine.yaml", "--format", "flac", "--bitrate", "96", "-o", "out", cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert "note: --bitrate does not apply to flac, which is lossless" in result.stderr

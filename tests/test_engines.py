@@ -102,7 +102,7 @@ def test_piper_without_the_extra_says_what_to_install(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert result.stderr.strip() == (
-        "error: natural.yaml: the piper speech engine is not installed; "
+        "error: natural.yaml:2:17: the piper speech engine is not installed; "
         'install the neural extra: pip install "voiceroutine[neural]"'
     )
     assert not (tmp_path / "output").exists()

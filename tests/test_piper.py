@@ -186,3 +186,22 @@ def test_a_voice_file_beside_the_routine_and_a_speaker(tmp_path: Path) -> None:
     assert engine.identity(compiled.voice)["speaker"] == "1"
     with pytest.raises(VoiceroutineError, match="choose 0 to 1, or a name: ann, bo"):
         engine.identity(replace(compiled.voice, speaker="cy"))
+
+
+def test_check_refuses_a_german_routine_for_the_english_piper_voice_at_its_line(
+    tmp_path: Path,
+) -> None:
+    routine = tmp_path / "german.yaml"
+    routine.write_text(
+        "title: Abend\nvoice:\n  engine: piper\n  language: de\nsteps:\n  - say: Hallo\n"
+    )
+    for attempt in (
+        lambda: api.check(routine),
+        lambda: api.build(routine, api.BuildOptions(out_dir=tmp_path / "out")),
+    ):
+        with pytest.raises(VoiceroutineError) as caught:
+            attempt()
+        assert str(caught.value).startswith(
+            f"{routine}:3:11: the bundled Piper voice speaks English"
+        )
+    assert not (tmp_path / "out").exists()

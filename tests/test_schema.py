@@ -25,6 +25,7 @@ VALIDATOR = jsonschema.Draft202012Validator(routine_schema())
 NOT_SCHEMA_ERRORS = {
     "alias_loop",
     "cover_not_an_image",
+    "opus_at_44100",
     "breathe_cycles_and_duration",
     "breathe_pattern_cycles_and_duration",
     "duplicate_key",

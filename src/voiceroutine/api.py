@@ -165,8 +165,79 @@ def estimated_timeline(compiled: Compiled) -> Timeline:
 def check(
     path: Path, overrides: VoiceOverrides | None = None, allowances: Allowances = NO_ALLOWANCES
 ) -> Timeline:
-    """Validate a routine and estimate its timeline; raises VoiceroutineError when invalid."""
-    return estimated_timeline(compile_file(path, overrides, allowances))
+    """Validate a routine and estimate its timeline; raises VoiceroutineError when invalid.
+
+    Everything a build would refuse before speaking is refused here too: the
+    engine is made and asked for the routine's voice.
+    """
+    compiled = compile_file(path, overrides, allowances)
+    speaking_engine(compiled, overrides)
+    check_media(compiled)
+    return estimated_timeline(compiled)
+
+
+def check_media(compiled: Compiled, sample_rate: int = SAMPLE_RATE) -> None:
+    """Decode every sound and music file the routine names, as the build will, and refuse one
+    that is not audio, is silent, or is too short to loop, at the routine's line naming it."""
+    # The decoders are imported only for a routine that has such files: check stays quick.
+    files = [Path(sound.name) for sound in compiled.plan.sounds() if Path(sound.name).is_absolute()]
+    music = compiled.routine.audio.music
+    with media_at_routine(compiled):
+        if files:
+            from voiceroutine.audio.sounds import load_sound_file
+
+            for file in files:
+                load_sound_file(file, sample_rate)
+        if music is not None and Path(music).is_absolute():  # else a built-in ambience
+            from voiceroutine.audio.bed import file_loop
+
+            file_loop(Path(music), sample_rate)
+
+
+@contextmanager
+def media_at_routine(compiled: Compiled) -> Iterator[None]:
+    """Report a problem with a sound or music file at the routine's line that names it."""
+    from voiceroutine.loader import place_of_file_named
+
+    try:
+        yield
+    except VoiceroutineError as error:
+        place = error.place
+        if place is None or place.line is not None or place.file == compiled.source:
+            raise
+        message = f"{place.file.name}: {error.message}"
+        raise VoiceroutineError(message, place_of_file_named(compiled.source, place.file)) from None
+
+
+def speaking_engine(
+    compiled: Compiled, overrides: VoiceOverrides | None = None, engine: Engine | None = None
+) -> Engine:
+    """The engine the routine is spoken with (made by name unless given), asked for its voice.
+
+    A problem with either is reported at the routine's voice (or, for a voice
+    the command line asked for, as the command line's): a missing engine, an
+    unknown voice name, a voice that does not speak the routine's language.
+    """
+    from voiceroutine.loader import place_in_routine
+    from voiceroutine.tts.registry import create_engine
+
+    try:
+        engine = engine or create_engine(compiled.engine_name)
+        engine.identity(compiled.voice)
+    except VoiceroutineError as error:
+        if error.place is not None:
+            raise
+        overrides = overrides or VoiceOverrides()
+        if overrides.name or overrides.engine:
+            option = "--voice" if overrides.name else "--engine"
+            raise VoiceroutineError(f"{option}: {error.message}") from None
+        voice = compiled.routine.voice
+        key = (
+            "name" if voice.name else "engine" if "engine" in voice.model_fields_set else "language"
+        )
+        place = place_in_routine(compiled.source, "voice", key)
+        raise VoiceroutineError(error.message, place) from None
+    return engine
 
 
 def plan(
@@ -177,12 +248,11 @@ def plan(
 ) -> Timeline:
     """The routine's timeline: estimated speech lengths, or with `speak` the engine's real ones."""
     compiled = compile_file(path, overrides, allowances)
+    engine = speaking_engine(compiled, overrides)
     if not speak:
         return estimated_timeline(compiled)
-    from voiceroutine.tts.registry import create_engine
-
     with _in_file(path):
-        return spoken_timeline(compiled, create_engine(compiled.engine_name))[0]
+        return spoken_timeline(compiled, engine)[0]
 
 
 def spoken_timeline(
@@ -252,14 +322,13 @@ def build(
     """Build the session audio for the routine at `path`, with its timeline and subtitles."""
     from voiceroutine.audio.tags import read_build_id
     from voiceroutine.export import session_files
-    from voiceroutine.tts.registry import create_engine
 
     options = options or BuildOptions()
     compiled = compile_file(path, options.voice, options.allowances)
+    by_name = compiled.engine_name if engine is None else None
+    engine = speaking_engine(compiled, options.voice, engine)
     with _in_file(path):
         choices = audio_choices(options, compiled.routine)
-        by_name = compiled.engine_name if engine is None else None
-        engine = engine or create_engine(compiled.engine_name)
         fingerprint = build_fingerprint(compiled, choices, engine)
         files = session_files(options.out_dir, path.stem, choices.audio_format.extension)
         if (
@@ -322,10 +391,12 @@ def _build(
     path = compiled.source
     routine = compiled.routine
     rate = choices.sample_rate
-    timeline, speech, sounds = spoken_timeline(
-        compiled, engine, options.cache_dir, progress, rate, options.jobs, engine_name
-    )
-    bed = music_bed(routine.audio.music, timeline, routine.audio.music_level, routine.audio.duck)
+    with media_at_routine(compiled):
+        timeline, speech, sounds = spoken_timeline(
+            compiled, engine, options.cache_dir, progress, rate, options.jobs, engine_name
+        )
+        audio = routine.audio
+        bed = music_bed(audio.music, timeline, audio.music_level, audio.duck)
 
     def report(stage: str) -> Callable[[int, int], None]:
         return lambda done, total: progress(stage, done, total) if progress else None

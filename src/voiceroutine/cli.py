@@ -60,9 +60,37 @@ class Format(str, Enum):
 RoutineFile = Annotated[
     Path, typer.Argument(help="A routine YAML file.", show_default=False, metavar="FILE")
 ]
+
+
+def _known_engine(name: str | None) -> str | None:
+    """--engine names an installed engine, or it is a usage error (exit 2)."""
+    from voiceroutine.tts.registry import engine_names, unknown_engine
+
+    if name is not None and name not in engine_names():
+        raise typer.BadParameter(unknown_engine(name))
+    return name
+
+
+def _sample_rate(rate: int | None) -> int | None:
+    """--sample-rate is one that some format is written at, or it is a usage error (exit 2)."""
+    from voiceroutine.audio.formats import FORMATS
+
+    rates = sorted({r for audio_format in FORMATS.values() for r in audio_format.sample_rates})
+    if rate is not None and rate not in rates:
+        raise typer.BadParameter(
+            f"{rate} Hz is not a rate any format is written at; "
+            f"choose one of: {', '.join(map(str, rates))}"
+        )
+    return rate
+
+
 EngineOption = Annotated[
     str | None,
-    typer.Option("--engine", help="Speech engine (default: the routine's, else pyttsx3)."),
+    typer.Option(
+        "--engine",
+        help="Speech engine (default: the routine's, else pyttsx3).",
+        callback=_known_engine,
+    ),
 ]
 VoiceOption = Annotated[str | None, typer.Option("--voice", help="Voice name or id of the engine.")]
 RateOption = Annotated[
@@ -179,7 +207,10 @@ def build(
         int | None, typer.Option("--bitrate", min=16, max=320, help="Bitrate in kbit/s.")
     ] = None,
     sample_rate: Annotated[
-        int | None, typer.Option("--sample-rate", help="Sample rate in Hz (default 44100).")
+        int | None,
+        typer.Option(
+            "--sample-rate", help="Sample rate in Hz (default 44100).", callback=_sample_rate
+        ),
     ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Build even if the output is up to date.")
@@ -203,6 +234,9 @@ def build(
 ) -> None:
     """Build DIR/<stem>.mp3 with <stem>.json, <stem>.vtt and <stem>.chapters.json beside it."""
     state = _state(ctx)
+    files = _distinct_routines(files)
+    if audio_format is not None:
+        _check_format_options(state, audio_format.value, sample_rate, bitrate)
     options = api.BuildOptions(
         out_dir=out_dir,
         audio_format=audio_format.value if audio_format else None,
@@ -223,6 +257,49 @@ def build(
     _report_build(state, files[0], result)
     if share:
         _run(ctx, lambda: _share_build(state, files[0], result))
+
+
+def _distinct_routines(files: list[Path]) -> list[Path]:
+    """The routines to build, each once; two that would write the same files are refused."""
+    distinct = list(dict.fromkeys(files, None))
+    seen: dict[Path, Path] = {}
+    unique: list[Path] = []
+    for path in distinct:
+        try:
+            same = path.resolve()
+        except OSError:
+            same = path
+        if same in seen:
+            continue  # the same file named twice: built once
+        seen[same] = path
+        unique.append(path)
+    stems: dict[str, Path] = {}
+    for path in unique:
+        other = stems.setdefault(path.stem, path)
+        if other is not path:
+            raise typer.BadParameter(
+                f"{other} and {path} would both write {path.stem}.* into the output folder; "
+                "rename one, or build them one at a time with different --output folders",
+                param_hint="FILE",
+            )
+    return unique
+
+
+def _check_format_options(
+    state: _State, name: str, sample_rate: int | None, bitrate: int | None
+) -> None:
+    """--sample-rate must suit --format (exit 2); --bitrate on a lossless format gets a note."""
+    from voiceroutine.audio.formats import FORMATS
+
+    audio_format = FORMATS[name]
+    if sample_rate is not None and sample_rate not in audio_format.sample_rates:
+        rates = ", ".join(str(r) for r in audio_format.sample_rates)
+        raise typer.BadParameter(
+            f"{name} cannot be {sample_rate} Hz; choose one of: {rates}",
+            param_hint="--sample-rate",
+        )
+    if bitrate is not None and audio_format.lossless:
+        state.err.print(f"note: --bitrate does not apply to {name}, which is lossless")
 
 
 def _share_build(state: _State, path: Path, result: api.BuildResult) -> None:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from voiceroutine.access import NO_ALLOWANCES, Allowances, ReadAccess
 from voiceroutine.compiler import size_problem
-from voiceroutine.errors import VoiceroutineError
+from voiceroutine.errors import Place, VoiceroutineError
 from voiceroutine.library.catalogue import Catalogue, load_catalogue, load_library_file
 from voiceroutine.library.phrasebook import available_languages, load_phrasebook
 from voiceroutine.routine import Routine
 from voiceroutine.yamlsource import (
     SourceNode,
     parse_source,
+    place_naming,
     place_of,
     printable,
     read_source,
@@ -27,6 +29,18 @@ def load_routine(path: Path, allowances: Allowances = NO_ALLOWANCES) -> Routine:
     last no longer than the user allows (12 hours unless configured).
     """
     return parse_routine(read_source(path), path, allowances)
+
+
+def place_in_routine(path: Path, *keys: Any) -> Place:
+    """Where the value at `keys` stands in the routine at `path` (a valid routine: it was
+    loaded before), or as near to it as the file has."""
+    return place_of(parse_source(read_source(path), path, "routine"), path, *keys)
+
+
+def place_of_file_named(path: Path, media: Path) -> Place:
+    """Where the routine at `path` names the file `media` (its value, as written, is a part
+    of the file's absolute path)."""
+    return place_naming(parse_source(read_source(path), path, "routine"), path, str(media))
 
 
 def parse_routine(text: str, path: Path, allowances: Allowances = NO_ALLOWANCES) -> Routine:

@@ -597,6 +597,21 @@ class AudioSettings(StrictModel):
     """In kbit/s, for the lossy formats."""
     sample_rate: Literal[22050, 24000, 32000, 44100, 48000] | None = None
 
+    @field_validator("sample_rate")
+    @classmethod
+    def _a_rate_the_format_has(cls, rate: int | None, info: ValidationInfo) -> int | None:
+        from voiceroutine.audio.formats import FORMATS
+
+        name = info.data.get("format")
+        if rate is None or name is None or rate in FORMATS[name].sample_rates:
+            return rate
+        rates = ", ".join(str(r) for r in FORMATS[name].sample_rates)
+        raise PydanticCustomError(
+            "sample_rate",
+            "{format} cannot be {rate} Hz; choose one of: {rates}",
+            {"format": name, "rate": rate, "rates": rates},
+        )
+
 
 class Routine(StrictModel):
     """A whole routine file."""

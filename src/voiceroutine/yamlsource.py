@@ -91,6 +91,11 @@ def validate(
         ) from None
 
 
+def place_naming(root: SourceNode, path: Path, filename: str) -> Place:
+    """Where the text value that names `filename` stands (the file's start if none does)."""
+    return _place(path, _naming(root, filename).mark)
+
+
 def _naming(root: SourceNode, filename: str | None) -> SourceNode:
     """The text value that names `filename` (or one starting with `~`), else `root`."""
     stack = [root]

@@ -58,7 +58,7 @@ FORMATS: dict[str, AudioFormat] = {
     # players need it to remove the encoder delay, or every cue would be late.
     "mp3": AudioFormat(
         "mp3", "mp3", "mp3", "libmp3lame", 64,
-        sample_rates=(32_000, 44_100, 48_000), options=("-id3v2_version", "3"),
+        options=("-id3v2_version", "3"),
         peak_headroom_db=2.0, loudness_loss_lu=0.6,
     ),
     # AAC in MP4: m4b is the audiobook flavour that podcast apps and phones bookmark. At 96
