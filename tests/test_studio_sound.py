@@ -278,3 +278,14 @@ def test_the_music_bed_plays_in_gaps_and_ducks_under_speech(
 def rms_db(samples: np.ndarray, start_ms: float, end_ms: float) -> float:
     window = samples[round(start_ms * 44.1) : round(end_ms * 44.1)]
     return 20 * float(np.log10(np.sqrt(np.mean(np.square(window))) + 1e-12))
+
+
+@pytest.mark.parametrize("rate", [22_050, 24_000])
+def test_mp3_at_the_lower_rates_the_docs_list(
+    routine: Path, engine: Pyttsx3Engine, cache: Path, tmp_path: Path, rate: int
+) -> None:
+    result = build(routine, engine, cache, tmp_path, sample_rate=rate)
+    assert mutagen.File(result.audio).info.sample_rate == rate
+    decoded_ms = len(decode(result.audio, rate)) * 1000 / rate
+    assert abs(decoded_ms - result.timeline.duration_ms) <= 1
+    assert ebur128(result.audio).integrated == pytest.approx(-16.0, abs=0.5)
