@@ -194,3 +194,35 @@ def test_duplicate_ids_in_a_library_are_refused(tmp_path: Path) -> None:
     routine.write_text("title: T\nlibrary: mine.yaml\nsteps:\n  - exercise: a\n")
     with pytest.raises(VoiceroutineError, match=r"mine.yaml:4:9: the id 'a' is used twice"):
         load_routine(routine)
+
+
+def test_every_exercise_shown_can_be_pasted_into_a_routine(tmp_path) -> None:
+    from voiceroutine import api
+    from voiceroutine.loader import parse_routine
+
+    catalogue = api.catalogue("en")
+    for exercise_id, entry in catalogue.exercises.items():
+        shown = api.exercise_step_yaml(entry)
+        assert "sources" not in shown and ".txt" not in shown
+        indented = "".join(f"  {line}\n" for line in shown.splitlines())
+        routine = parse_routine(f"title: Pasted\nsteps:\n{indented}", tmp_path / "r.yaml")
+        pasted = routine.steps[0].exercise
+        assert pasted.name == entry.name and pasted.instructions == entry.instructions, exercise_id
+
+
+def test_text_beside_an_id_replaces_the_entrys_and_keeps_the_rest(tmp_path) -> None:
+    from voiceroutine import api
+    from voiceroutine.loader import parse_routine
+
+    entry = api.catalogue("en").exercises["bridge"]
+    routine = parse_routine(
+        "title: T\nsteps:\n  - exercise: bridge\n    name: Gentle bridge\n"
+        "    caution: Stop if your knee hurts.\n    cues: Breathe out as you lift.\n    reps: 3\n",
+        tmp_path / "r.yaml",
+    )
+    step = routine.steps[0]
+    assert step.exercise.name == "Gentle bridge"
+    assert step.exercise.caution == "Stop if your knee hurts."
+    assert step.exercise.cues == ["Breathe out as you lift."]
+    assert step.exercise.setup == entry.setup and step.exercise.instructions == entry.instructions
+    assert step.reps == 3

@@ -106,3 +106,44 @@ def test_new_from_a_bundled_example(name: str, tmp_path: Path) -> None:
     target = tmp_path / f"{name}.yaml"
     write_new_routine(target, name)
     assert load_routine(target).title == load_routine(ROOT / "routines" / f"{name}.yaml").title
+
+
+def doc_examples() -> list[tuple[str, str]]:
+    """Every YAML block of the README and the docs that holds steps, as a whole routine (a
+    title is added where the block leaves it out)."""
+    found = []
+    for doc in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        text = doc.read_text(encoding="utf-8")
+        blocks = text.split("```yaml\n")[1:]
+        for index, block in enumerate(blocks):
+            body = block.split("```", 1)[0]
+            try:
+                data = yaml.safe_load(body)
+            except yaml.YAMLError:
+                continue  # a fragment, not a routine
+            if isinstance(data, list):  # a list of steps
+                data = {"steps": data}
+            if isinstance(data, dict) and "steps" in data:
+                data.setdefault("title", "An example from the docs")
+                found.append((f"{doc.name}#{index}", yaml.safe_dump(data, allow_unicode=True)))
+    return found
+
+
+@pytest.mark.parametrize(("where", "body"), doc_examples(), ids=[w for w, _ in doc_examples()])
+def test_every_routine_in_the_docs_loads_and_satisfies_the_schema(
+    where: str, body: str, tmp_path: Path
+) -> None:
+    from voiceroutine.loader import parse_routine
+
+    data = yaml.safe_load(body)
+    assert not list(VALIDATOR.iter_errors(data)), where
+    # The files an example names (a cover, music, a library) are not here: load the rest.
+    named = {"cover", "library"}
+    trimmed = {key: value for key, value in data.items() if key not in named}
+    if isinstance(trimmed.get("audio"), dict):
+        trimmed["audio"] = {k: v for k, v in trimmed["audio"].items() if k != "music"}
+    parse_routine(yaml.safe_dump(trimmed, allow_unicode=True), tmp_path / "example.yaml")
+
+
+def test_the_docs_hold_routines_to_check() -> None:
+    assert len(doc_examples()) >= 3

@@ -541,15 +541,24 @@ def catalogue(language: str = "en") -> Catalogue:
     return load_catalogue(language)
 
 
-def to_yaml(entry: BaseModel) -> str:
-    """A catalogue entry as YAML, in the routine format's own spelling of durations."""
+def exercise_step_yaml(entry: BaseModel) -> str:
+    """A catalogue exercise as a step to paste under `steps:`, in the routine format's own
+    spelling of durations: its id and the catalogue's source notes are left out."""
     import yaml
 
     data = entry.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
-    first = ("id", "name", "position", "targets", "setup", "instructions", "caution", "cues")
+    data.pop("sources", None)
+    exercise_id = data.pop("id", None)
+    first = ("name", "position", "targets", "setup", "instructions", "caution", "cues")
     ordered = {key: data[key] for key in first if key in data}
     ordered.update((key, value) for key, value in data.items() if key not in ordered)
-    return yaml.safe_dump(ordered, sort_keys=False, allow_unicode=True, width=100)
+    step = yaml.safe_dump(
+        [{"exercise": ordered}], sort_keys=False, allow_unicode=True, width=100, indent=2
+    )
+    return (
+        f"# '{exercise_id}' written out, to paste under steps: and change; "
+        f"'- exercise: {exercise_id}' says the same.\n{step}"
+    )
 
 
 def write_new_file(path: Path, text: str) -> None:

@@ -537,7 +537,7 @@ def exercise_show(
     exercise_id: Annotated[str, typer.Argument(metavar="ID", help="An exercise id.")],
     language: LanguageOption = "en",
 ) -> None:
-    """Print one exercise as YAML, ready to copy into a routine or a library file."""
+    """Print one exercise as a routine step in YAML, ready to paste under steps: and adapt."""
     catalogue = _run(ctx, lambda: api.catalogue(language))
     entry = catalogue.exercises.get(exercise_id)
     if entry is None:
@@ -547,7 +547,7 @@ def exercise_show(
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         _state(ctx).err.print(f"[bold red]error:[/] unknown exercise '{escape(exercise_id)}'{hint}")
         raise typer.Exit(1)
-    sys.stdout.write(api.to_yaml(entry))
+    sys.stdout.write(api.exercise_step_yaml(entry))
 
 
 @app.command()

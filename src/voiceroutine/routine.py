@@ -87,7 +87,14 @@ def _lines(value: object) -> object:
     return [value] if isinstance(value, str) else value
 
 
-Lines = Annotated[list[SpokenText], BeforeValidator(_lines)]
+def _or_one_line(schema: dict[str, Any]) -> None:
+    """Widen a list of lines' JSON Schema: a single line is accepted as well."""
+    as_list = dict(schema)
+    schema.clear()
+    schema["anyOf"] = [dict(as_list.get("items", {"type": "string"})), as_list]
+
+
+Lines = Annotated[list[SpokenText], BeforeValidator(_lines), Field(json_schema_extra=_or_one_line)]
 """One spoken line, or a list of them."""
 Whole = Annotated[int, Strict()]
 
@@ -492,6 +499,10 @@ def _or_an_id(what: str) -> Callable[[dict[str, Any]], None]:
     return widen
 
 
+EXERCISE_TEXT_KEYS = ("name", "setup", "instructions", "caution", "cues")
+"""What a step may say differently beside a catalogue id (the entry's other text stays)."""
+
+
 class ExerciseStep(Dosing):
     exercise: Annotated[
         ExerciseDefinition, Field(json_schema_extra=_or_an_id("catalogue exercise"))
@@ -499,11 +510,26 @@ class ExerciseStep(Dosing):
     guidance: Guidance | None = None
     get_ready: Duration | None = None
     sounds: Marks | None = None
+    name: SpokenText | None = None
+    setup: Lines | None = None
+    instructions: Lines | None = None
+    caution: SpokenText | None = None
+    cues: Lines | None = None
 
     @field_validator("exercise", mode="before")
     @classmethod
     def _lookup(cls, value: Any, info: ValidationInfo) -> Any:
         return _from_catalogue("exercises", value, info)
+
+    @model_validator(mode="after")
+    def _text_beside_the_id(self) -> ExerciseStep:
+        """Text written beside the exercise replaces the catalogue entry's (or the inline one's)."""
+        changed = {key: getattr(self, key) for key in EXERCISE_TEXT_KEYS}
+        changed = {key: value for key, value in changed.items() if value is not None}
+        if not changed:
+            return self
+        exercise = self.exercise.model_copy(update=changed)
+        return self.model_copy(update={"exercise": exercise, **dict.fromkeys(changed)})
 
 
 class BreathAmount(StrictModel):
