@@ -24,9 +24,10 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 def isolated_cache(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> Path:
-    """Every test gets its own clip cache, so no test sees another's clips."""
+    """Every test gets its own clip cache and user data folder, so no test sees another's."""
     folder = tmp_path_factory.mktemp("clip-cache")
     monkeypatch.setenv("VOICEROUTINE_CACHE_DIR", str(folder))
+    monkeypatch.setenv("VOICEROUTINE_DATA_DIR", str(tmp_path_factory.mktemp("user-data")))
     return folder
 
 

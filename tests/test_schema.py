@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import jsonschema
@@ -91,8 +92,11 @@ def test_new_writes_a_starter_that_loads_and_never_overwrites(tmp_path: Path) ->
     target = tmp_path / "mine.yaml"
     write_new_routine(target)
     first_line = target.read_text(encoding="utf-8").splitlines()[0]
-    assert first_line.startswith(SCHEMA_LINE_PREFIX + "file://")
-    assert Path(first_line.removeprefix(SCHEMA_LINE_PREFIX + "file://")).is_file()
+    # Not the installed package's file, which a reinstall moves: the user data folder's copy.
+    copy = Path(os.environ["VOICEROUTINE_DATA_DIR"]) / "routine.schema.json"
+    assert first_line == SCHEMA_LINE_PREFIX + copy.as_uri()
+    assert json.loads(copy.read_text(encoding="utf-8")) == routine_schema()
+    assert "site-packages" not in first_line
     assert load_routine(target).steps
     before = target.read_bytes()
     with pytest.raises(VoiceroutineError, match="already exists"):
@@ -147,3 +151,13 @@ def test_every_routine_in_the_docs_loads_and_satisfies_the_schema(
 
 def test_the_docs_hold_routines_to_check() -> None:
     assert len(doc_examples()) >= 3
+
+
+def test_new_points_at_a_schema_beside_it_by_a_relative_path(tmp_path: Path) -> None:
+    (tmp_path / "schema").mkdir()
+    (tmp_path / "schema" / "routine.schema.json").write_text("{}")
+    target = tmp_path / "routines" / "deep" / "mine.yaml"  # folders that do not exist yet
+    write_new_routine(target)
+    first_line = target.read_text(encoding="utf-8").splitlines()[0]
+    assert first_line == SCHEMA_LINE_PREFIX + "../../schema/routine.schema.json"
+    assert load_routine(target).steps

@@ -7,7 +7,7 @@ from importlib import resources
 from pathlib import Path
 
 from voiceroutine.errors import Place, VoiceroutineError
-from voiceroutine.schema import SCHEMA_LINE_PREFIX, installed_schema_path
+from voiceroutine.schema import SCHEMA_LINE_PREFIX, schema_reference
 
 STARTER = """\
 title: My routine
@@ -30,8 +30,9 @@ def bundled_examples() -> list[str]:
     )
 
 
-def starter_text(source: str | None) -> str:
-    """The starter routine, a bundled example by name, or a routine file's text."""
+def starter_text(source: str | None, path: Path) -> str:
+    """The starter routine, a bundled example by name, or a routine file's text, to be
+    written at `path` (its first line points editors at the schema from there)."""
     if source is None:
         body = STARTER
     elif source in bundled_examples():
@@ -42,13 +43,19 @@ def starter_text(source: str | None) -> str:
         choices = ", ".join(bundled_examples())
         raise VoiceroutineError(f"no example or file '{source}'; examples: {choices}")
     lines = [line for line in body.splitlines() if not line.startswith(SCHEMA_LINE_PREFIX)]
-    schema = installed_schema_path().as_uri()
-    return "\n".join([f"{SCHEMA_LINE_PREFIX}{schema}", *lines]) + "\n"
+    return "\n".join([f"{SCHEMA_LINE_PREFIX}{schema_reference(path)}", *lines]) + "\n"
 
 
 def write_new_routine(path: Path, source: str | None = None) -> None:
-    """Create `path` with a starter routine; an existing file is never overwritten."""
-    write_new_file(path, starter_text(source))
+    """Create `path` (and its folders) with a starter routine; an existing file is never
+    overwritten."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise VoiceroutineError(
+            f"cannot create its folder: {error.strerror}", Place(path)
+        ) from None
+    write_new_file(path, starter_text(source, path))
 
 
 def write_new_file(path: Path, text: str) -> None:
