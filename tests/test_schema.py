@@ -53,6 +53,7 @@ NOT_SCHEMA_ERRORS = {
     "repeat_product_too_long",
     "repeat_product_too_many_steps",
     "reps_ten_thousand_digits",
+    "say_lines_repeated_past_the_limit",
     "session_too_long",
     "tag_int_not_a_number",
 }

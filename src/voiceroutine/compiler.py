@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from voiceroutine.errors import VoiceroutineError
+from voiceroutine.tts.estimate import estimate_clip_ms
 from voiceroutine.library.phrasebook import Phrasebook, Rotation
 from voiceroutine.plan import (
     Chapter,
@@ -261,7 +262,9 @@ def _measure(
 
 def _step_size(step: Step, routine: Routine) -> _Size:
     """At least how long one step (not a repeat) lasts, and how many items it makes."""
-    if isinstance(step, (SayStep, SoundStep)):
+    if isinstance(step, SayStep):  # the line as long as it is estimated to be spoken
+        return _Size(LINE_GAP_MS + estimate_clip_ms(step.say, routine.voice.rate), 2)
+    if isinstance(step, SoundStep):
         return _Size(LINE_GAP_MS, 2)
     if isinstance(step, PauseStep):
         return _Size(step.pause, 1)
@@ -299,17 +302,27 @@ class _CompiledSize:
         (flat,) = _flatten([step], compiler.routine, compiler.phrases, announce_rounds=False)
         if isinstance(flat, (Exercise, Breathing)):
             compiler.introduced.add(flat.name or compiler.phrases.first("chapter_breathing"))
-        size = _size_of(compiler._step(flat, ()), self.max_ms, opens=isinstance(flat, Exercise))
+        size = _size_of(
+            compiler._step(flat, ()),
+            self.max_ms,
+            opens=isinstance(flat, Exercise),
+            rate=compiler.routine.voice.rate,
+        )
         self.sizes[id(step)] = (step, size)
         return size
 
 
-def _size_of(items: Iterable[PlanItem], max_ms: int, opens: bool = False) -> _Size:
+def _size_of(
+    items: Iterable[PlanItem], max_ms: int, opens: bool = False, rate: int | None = None
+) -> _Size:
+    """How long the items last, their speech as long as it is estimated to be at `rate`."""
     ms = count = 0
     for item in items:
         count += 1
         if isinstance(item, (Gap, Period)):
             ms += item.ms
+        elif isinstance(item, Speak):
+            ms += estimate_clip_ms(item.text, rate)
         if ms > max_ms or count > MAX_PLAN_ITEMS:
             break  # too big already: the caller says so
     return _Size(ms, count, opens, opens)
