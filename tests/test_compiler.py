@@ -226,6 +226,42 @@ def test_alternate_sides_name_the_side_of_every_rep(english: Phrasebook) -> None
     assert said == ["Right side.", "Left side.", "Right side.", "Left side."]
 
 
+def test_alternate_sides_may_start_on_the_left(english: Phrasebook) -> None:
+    text = QUIET + (
+        "title: T\nsteps:\n  - exercise: {name: Bird dog, reps: 2, hold: 5, sides: alternate,"
+        " start_side: left, count: none}\n"
+    )
+    said = [line for line in spoken(compile_text(text, english)) if "side" in line]
+    assert said == ["Left side.", "Right side.", "Left side.", "Right side."]
+
+
+@pytest.mark.parametrize("language", ["en", "de", "fr", "es"])
+def test_both_sides_may_start_on_the_left_in_every_language(language: str) -> None:
+    from voiceroutine.library.phrasebook import load_phrasebook
+
+    phrases = load_phrasebook(language)
+    text = HOLDS.replace("defaults: {get_ready: 0}", "defaults: {get_ready: 5s}").replace(
+        "reps: 3", "reps: 1\n      sides: both\n      start_side: left"
+    )
+    said = spoken(compile_text(text, phrases))
+    first = said.index("[get-ready 5000]")
+    assert said[first + 1] == phrases.first("first_side_left")
+    assert phrases.first("first_side_left") != phrases.first("first_side")
+    assert said.count("[hold 6000]") == 2
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_one_side_only_names_it_and_does_it_once(english: Phrasebook, side: str) -> None:
+    text = HOLDS.replace("defaults: {get_ready: 0}", "defaults: {get_ready: 5s}").replace(
+        "reps: 3", f"reps: 2\n      sides: {side}"
+    )
+    said = spoken(compile_text(text, english))
+    first = said.index("[get-ready 5000]")
+    assert said[first : first + 3] == ["[get-ready 5000]", f"{side.title()} side.", "And hold."]
+    assert said.count("[hold 6000]") == 2  # the reps on that side only
+    assert not any("Switch" in line or "other side" in line for line in said)
+
+
 def test_moving_reps_are_counted_at_the_tempo(english: Phrasebook) -> None:
     text = QUIET + "title: T\nsteps:\n  - exercise: {name: Pelvic tilt, reps: 4, tempo: 3s}\n"
     reps = periods(compile_text(text, english), "rep")

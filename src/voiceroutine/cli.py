@@ -727,6 +727,8 @@ def _dosing(entry: object) -> str:
     tempo = getattr(entry, "tempo", None)
     each = f"hold {hold / 1000:g} s" if hold else f"{(tempo or 0) / 1000:g} s each"
     sides = getattr(entry, "sides", None)
+    if sides in ("left", "right"):
+        return f"{reps} x {each}, {sides} side only"
     return f"{reps} x {each}" + (f", {sides} sides" if sides and sides != "none" else "")
 
 

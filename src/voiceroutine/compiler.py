@@ -8,7 +8,6 @@ from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from voiceroutine.errors import VoiceroutineError
-from voiceroutine.tts.estimate import estimate_clip_ms
 from voiceroutine.library.phrasebook import Phrasebook, Rotation
 from voiceroutine.plan import (
     Chapter,
@@ -38,6 +37,7 @@ from voiceroutine.routine import (
     SoundStep,
     Step,
 )
+from voiceroutine.tts.estimate import estimate_clip_ms
 
 LEAD_IN_MS = 500
 WORD_GAP_MS = 350
@@ -71,6 +71,7 @@ class Exercise:
     reps: int
     hold_ms: int | None
     sides: str
+    start_side: str
     sets: int
     rest_between_ms: int
     rest_between_sets_ms: int
@@ -272,7 +273,7 @@ def _step_size(step: Step, routine: Routine) -> _Size:
         return _Size(step.rest, 1)
     if isinstance(step, ExerciseStep):
         exercise = _resolve_exercise(step, routine)
-        sides = 1 if exercise.sides == "none" else 2
+        sides = 2 if exercise.sides in ("both", "alternate") else 1
         reps = exercise.sets * exercise.reps * sides
         return _Size(reps * (exercise.hold_ms or exercise.tempo_ms), reps + 1, True, True)
     if isinstance(step, BreatheStep):
@@ -458,9 +459,8 @@ class _Compiler:
             if exercise.sets > 1 and exercise.guidance != "minimal":
                 yield Speak(self.say("set", n=set_number, total=exercise.sets))
                 yield Gap(LINE_GAP_MS)
-            # For both sides, the listener hears which side before getting into position.
-            first_side = self.phrases.first("first_side") if exercise.sides == "both" else None
-            yield from self._get_ready(exercise, first_side)
+            # The listener hears which side before getting into position.
+            yield from self._get_ready(exercise, self._first_side(exercise))
             yield from self._sides(exercise)
         if exercise.guidance == "full":
             yield Speak(self.say("done_exercise"))
@@ -495,9 +495,20 @@ class _Compiler:
         cues = (TimedCue((text,), 0),) if text else ()
         yield Period("get-ready", exercise.get_ready_ms, cues)
 
+    def _first_side(self, exercise: Exercise) -> str | None:
+        """The line that opens the get-ready period: which side comes first, or None."""
+        if exercise.sides == "both":
+            left_first = exercise.start_side == "left"
+            return self.phrases.first("first_side_left" if left_first else "first_side")
+        if exercise.sides in ("left", "right"):  # one side only
+            return self.phrases.first(f"{exercise.sides}_side")
+        return None
+
     def _sides(self, exercise: Exercise) -> Iterator[PlanItem]:
         if exercise.sides == "alternate":
             sides = [self.phrases.first("right_side"), self.phrases.first("left_side")]
+            if exercise.start_side == "left":
+                sides.reverse()
             yield from self._rep_run(exercise, [sides[i % 2] for i in range(exercise.reps * 2)])
         elif exercise.sides == "both":
             yield from self._rep_run(exercise, [None] * exercise.reps)
@@ -752,6 +763,7 @@ def _resolve_exercise(step: ExerciseStep, routine: Routine) -> Exercise:
         reps=_first(step.reps, definition.reps, 1),
         hold_ms=_first(step.hold, definition.hold, None),
         sides=_first(step.sides, definition.sides, "none"),
+        start_side=_first(step.start_side, definition.start_side, "right"),
         sets=_first(step.sets, definition.sets, 1),
         rest_between_ms=_first(
             step.rest_between, definition.rest_between, defaults.rest_between_reps

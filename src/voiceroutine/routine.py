@@ -409,7 +409,9 @@ class Defaults(StrictModel):
     sounds: DefaultSounds = DefaultSounds()
 
 
-Sides = Literal["none", "both", "alternate"]
+Sides = Literal["none", "both", "alternate", "left", "right"]
+"""No sides; both (all reps on one, then the other); alternate (a rep a side); one side only."""
+Side = Literal["right", "left"]
 Guidance = Literal["full", "brief", "minimal"]
 """How much the voice says: everything, the name and the essential cue, or only the counting."""
 
@@ -420,6 +422,8 @@ class Dosing(StrictModel):
     reps: Annotated[Whole, Field(ge=1, le=1000)] | None = None
     hold: PositiveDuration | None = None
     sides: Sides | None = None
+    start_side: Side | None = None
+    """Which side `both` and `alternate` start with (default right)."""
     sets: Annotated[Whole, Field(ge=1, le=100)] | None = None
     rest_between: Duration | None = None
     rest_between_sets: Duration | None = None

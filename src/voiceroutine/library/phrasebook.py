@@ -15,7 +15,8 @@ PHRASE_KEYS = frozenset(
     {
         "intro_length", "intro_length_one", "safety", "outro", "get_ready", "begin", "and_hold",
         "release",
-        "switch_sides", "first_side", "right_side", "left_side", "last_one", "rep", "set",
+        "switch_sides", "first_side", "first_side_left", "right_side", "left_side", "last_one",
+        "rep", "set",
         "round", "halfway", "done_exercise", "rest", "next", "breathe_in", "breathe_in_short",
         "top_up", "top_up_short", "hold_breath", "breathe_out", "breathe_out_short",
         "breathe_normally", "breathing", "chapter_intro", "chapter_rest", "chapter_breathing",
