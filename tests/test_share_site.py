@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import html
 import json
+import shutil
 import zipfile
 from pathlib import Path
 
 import feedparser
 import pytest
 
+from audio_tools import make_audio_file
 from cli_tools import run_cli
 from share_tools import TITLE, build_tiny, publish_tiny, write_tiny
 from voiceroutine.errors import VoiceroutineError
@@ -208,3 +210,101 @@ def test_the_site_cannot_be_the_folder_that_holds_the_routines(tmp_path: Path) -
     assert result.returncode == 1
     assert "give the site a folder of its own" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+NESTED = """\
+title: Knee rehab
+library: lib/knee-exercises.yaml
+cover: art/cover.png
+intro: false
+outro: false
+audio: {bell: sounds/ding.wav, music: music/loop.wav}
+defaults:
+  rest_between_exercises: 2s
+  sounds: {rest_end: sounds/ding.wav}
+steps:
+  - exercise: reach
+  - rest: 3s
+  - exercise: fold
+"""
+
+
+def write_nested(folder: Path) -> Path:
+    """A routine whose library, cover, sound and music lie in folders below it."""
+    for sub in ("lib", "art", "sounds", "music"):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    from share_tools import LIBRARY
+
+    (folder / "lib" / "knee-exercises.yaml").write_text(LIBRARY, encoding="utf-8")
+    make_audio_file(folder / "art" / "cover.png", "color=c=teal:s=32x32", 0.04, "-frames:v", "1")
+    make_audio_file(folder / "sounds" / "ding.wav", "sine=frequency=880", 0.3)
+    make_audio_file(folder / "music" / "loop.wav", "anoisesrc=color=pink:seed=3", 6.0)
+    routine = folder / "knee-rehab.yaml"
+    routine.write_text(NESTED, encoding="utf-8")
+    return routine
+
+
+def test_a_shared_routine_unzipped_anywhere_builds_again(tmp_path: Path) -> None:
+    from fakes import ToneEngine
+    from voiceroutine import api
+
+    routine = write_nested(tmp_path / "routines")
+    options = api.BuildOptions(out_dir=tmp_path / "out", cache_dir=tmp_path / "cache")
+    result = api.build(routine, options, ToneEngine())
+    packed = share_zip(routine, result)
+    with zipfile.ZipFile(packed) as archive:
+        names = set(archive.namelist())
+        assert {
+            "knee-rehab/knee-rehab.yaml", "knee-rehab/lib/knee-exercises.yaml",
+            "knee-rehab/art/cover.png", "knee-rehab/sounds/ding.wav", "knee-rehab/music/loop.wav",
+        } <= names  # fmt: skip
+        archive.extractall(tmp_path / "received")
+    again = api.build(
+        tmp_path / "received" / "knee-rehab" / "knee-rehab.yaml",
+        api.BuildOptions(out_dir=tmp_path / "rebuilt", cache_dir=tmp_path / "cache"),
+        ToneEngine(),
+    )
+    assert again.timeline is not None
+    assert again.timeline.duration_ms == result.timeline.duration_ms
+
+
+def test_a_published_routines_folder_builds_again(tmp_path: Path) -> None:
+    from fakes import ToneEngine
+    from voiceroutine import api
+    from voiceroutine.share.episodes import episode
+
+    routine = write_nested(tmp_path / "routines")
+    options = api.BuildOptions(out_dir=tmp_path / "out", cache_dir=tmp_path / "cache")
+    built = episode(routine, api.build(routine, options, ToneEngine()))
+    site = tmp_path / "site"
+    write_site(site, [built], SiteSettings())
+    downloaded = tmp_path / "downloaded"
+    shutil.copytree(site / "knee-rehab", downloaded)
+    page = (site / "knee-rehab" / "index.html").read_text(encoding="utf-8")
+    assert 'src="art/cover.png"' in page or "art/cover.png" in page
+    again = api.build(
+        downloaded / "knee-rehab.yaml",
+        api.BuildOptions(out_dir=tmp_path / "rebuilt", cache_dir=tmp_path / "cache"),
+        ToneEngine(),
+    )
+    assert again.timeline is not None and again.timeline.duration_ms == built.duration_ms
+
+
+def test_a_file_outside_the_routines_folder_cannot_be_shared(tmp_path: Path) -> None:
+    from fakes import ToneEngine
+    from voiceroutine import api
+    from voiceroutine.access import Allowances
+
+    routine = write_nested(tmp_path / "deep" / "routines")
+    elsewhere = tmp_path / "elsewhere"  # two folders up from the routine: beyond the zip's root
+    elsewhere.mkdir()
+    make_audio_file(elsewhere / "bell.wav", "sine=frequency=660", 0.3)
+    routine.write_text(NESTED.replace("bell: sounds/ding.wav", f"bell: {elsewhere / 'bell.wav'}"))
+    allowances = Allowances((elsewhere,), None)
+    options = api.BuildOptions(
+        out_dir=tmp_path / "out", cache_dir=tmp_path / "cache", allowances=allowances
+    )
+    result = api.build(routine, options, ToneEngine())
+    with pytest.raises(VoiceroutineError, match="lies too far outside the routine's folder"):
+        share_zip(routine, result, allowances)
+    assert not (tmp_path / "out" / "knee-rehab.zip").exists()

@@ -1,4 +1,4 @@
-"""Pack one built routine into a zip to send: the audio, its cover, chapters and the YAML."""
+"""Pack one built routine into a zip to send: the audio, chapters, the YAML and its files."""
 
 from __future__ import annotations
 
@@ -10,32 +10,38 @@ from pathlib import Path
 
 from voiceroutine.access import NO_ALLOWANCES, Allowances
 from voiceroutine.api import BuildResult
-from voiceroutine.errors import VoiceroutineError
+from voiceroutine.errors import Place, VoiceroutineError
 
 
 def share_zip(routine: Path, result: BuildResult, allowances: Allowances = NO_ALLOWANCES) -> Path:
     """Write `<stem>.zip` beside the audio (atomically) and return its path.
 
-    Inside, one folder named after the routine holds the audio, the cover
-    (when the routine has one), the Podcasting 2.0 chapters, the routine file
-    and the exercise library it names, so the receiver can listen or rebuild.
+    Inside, one folder named after the routine holds the audio, the
+    Podcasting 2.0 chapters, the routine file and every file it names (cover,
+    exercise library, sounds, music) at the path the routine names it by, so
+    the receiver can listen, or unzip it anywhere and rebuild it.
     """
     from voiceroutine.loader import load_routine
+    from voiceroutine.share.named import member_path, named_files
 
     parsed = load_routine(routine, allowances)
     stem = routine.stem
     members: list[tuple[Path, str, int]] = [
-        (result.audio, result.audio.name, zipfile.ZIP_STORED),  # audio does not compress
-        (routine, routine.name, zipfile.ZIP_DEFLATED),
+        (result.audio, f"{stem}/{result.audio.name}", zipfile.ZIP_STORED),  # does not compress
+        (routine, f"{stem}/{routine.name}", zipfile.ZIP_DEFLATED),
     ]
     if result.chapters_file:
-        members.append((result.chapters_file, result.chapters_file.name, zipfile.ZIP_DEFLATED))
-    if parsed.cover:
-        cover = Path(parsed.cover)
-        members.append((cover, f"cover{cover.suffix.lower()}", zipfile.ZIP_STORED))
-    if parsed.library:
-        library = (routine.parent / parsed.library).resolve()
-        members.append((library, library.name, zipfile.ZIP_DEFLATED))
+        chapters = f"{stem}/{result.chapters_file.name}"
+        members.append((result.chapters_file, chapters, zipfile.ZIP_DEFLATED))
+    for named in named_files(routine, parsed):
+        member = member_path(stem, named)
+        if member is None:
+            raise VoiceroutineError(
+                f"cannot pack '{named.source}': it lies too far outside the routine's folder "
+                "for the routine to find it in the zip; copy it beside the routine",
+                Place(routine),
+            )
+        members.append((named.source, member, zipfile.ZIP_DEFLATED))
     target = result.audio.with_name(f"{stem}.zip")
     handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".partial")
     os.close(handle)
@@ -43,7 +49,7 @@ def share_zip(routine: Path, result: BuildResult, allowances: Allowances = NO_AL
     try:
         with zipfile.ZipFile(partial, "w") as archive:
             for source, member, method in dict.fromkeys(members):
-                archive.write(source, f"{stem}/{member}", compress_type=method)
+                archive.write(source, member, compress_type=method)
         os.chmod(partial, 0o644)
         os.replace(partial, target)
     except OSError as error:

@@ -11,6 +11,7 @@ from typing import Any
 from voiceroutine.access import NO_ALLOWANCES, Allowances
 from voiceroutine.api import BuildResult
 from voiceroutine.errors import Place, VoiceroutineError
+from voiceroutine.share.named import NamedFile, named_files
 from voiceroutine.timeline import ChapterSpan
 
 MEDIA_TYPES = {
@@ -62,6 +63,8 @@ class Episode:
     timeline_file: Path
     cover: Path | None
     library: Path | None
+    named: tuple[NamedFile, ...]
+    """Every file the routine names, at its path from the routine's folder."""
     build_id: str
     built_at: datetime.datetime
 
@@ -112,6 +115,7 @@ def episode(path: Path, result: BuildResult, allowances: Allowances = NO_ALLOWAN
         timeline_file=result.timeline_file,
         cover=Path(routine.cover) if routine.cover else None,
         library=library,
+        named=tuple(named_files(path, routine)),
         build_id=result.build_id,
         built_at=built.replace(microsecond=0),
     )

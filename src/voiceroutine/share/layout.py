@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import quote
 
 from voiceroutine.share.episodes import Episode
+from voiceroutine.share.named import member_path
 
 ASSETS = "assets"
 INDEX = "index.html"
@@ -28,17 +30,27 @@ class EpisodePaths:
     source: str
     cover: str | None
     library: str | None
+    named: tuple[str, ...]
+    """Every file the routine names (cover and library too), where the routine finds it."""
+    named_sources: tuple[Path, ...]
+    """Where each of `named` is copied from."""
 
     def files(self) -> list[str]:
         """Every file of the episode, the page excluded."""
         found = [self.audio, self.subtitles, self.chapters, self.timeline, self.source]
-        return found + [path for path in (self.cover, self.library) if path]
+        return found + [path for path in self.named if path not in found]
 
 
 def episode_paths(episode: Episode) -> EpisodePaths:
     folder = episode.slug
-    cover = episode.cover
-    library = episode.library
+    # Each named file sits where the routine reaches it, so the routine file rebuilds as it is.
+    # A file in an allowed folder outside the routine's own is not published.
+    placed = ((named.source, member_path(folder, named)) for named in episode.named)
+    beside = {
+        source: member for source, member in placed if member and member.startswith(f"{folder}/")
+    }
+    cover = beside.get(episode.cover) if episode.cover else None
+    library = beside.get(episode.library) if episode.library else None
     return EpisodePaths(
         folder=folder,
         page=f"{folder}/{INDEX}",
@@ -47,10 +59,11 @@ def episode_paths(episode: Episode) -> EpisodePaths:
         chapters=f"{folder}/{episode.chapters_file.name}",
         timeline=f"{folder}/{episode.timeline_file.name}",
         source=f"{folder}/{episode.source.name}",
-        cover=f"{folder}/cover{cover.suffix.lower()}" if cover else None,
-        library=f"{folder}/{library.name}" if library and library.name != episode.source.name
-        else None,
-    )  # fmt: skip
+        cover=cover,
+        library=library,
+        named=tuple(beside.values()),
+        named_sources=tuple(beside),
+    )
 
 
 def url(path: str) -> str:

@@ -107,10 +107,8 @@ def _fill(stage: Path, episodes: Sequence[Episode], settings: SiteSettings) -> l
         copy(paths.chapters, episode.chapters_file, link=True)
         copy(paths.timeline, episode.timeline_file, link=True)
         copy(paths.source, episode.source, link=False)
-        if episode.cover and paths.cover:
-            copy(paths.cover, episode.cover, link=False)
-        if episode.library and paths.library:
-            copy(paths.library, episode.library, link=False)
+        for source, path in zip(paths.named_sources, paths.named, strict=True):
+            copy(path, source, link=False)
         facts = _facts(episode)
         page = templates.get_template("routine.html").render(
             **common,
