@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from audio_tools import decode, onset_errors_ms, onset_ms, peak_dbfs
+from fakes import ToneEngine
 from voiceroutine import api
 from voiceroutine.audio.ffmpeg import ffmpeg_exe
 from voiceroutine.errors import VoiceroutineError
@@ -295,3 +296,28 @@ def test_each_cue_sounds_like_its_own_line_and_not_another(
         other.append(similarity(cue["start_ms"], speech.clips[neighbour]))
     assert min(own) > 0.9, min(own)
     assert max(other) < 0.5, max(other)
+
+
+class SlowToneEngine(ToneEngine):
+    """The tone engine speaking every line for three times its usual length."""
+
+    def synthesize(self, text: str, voice: VoiceSettings) -> RawClip:
+        clip = super().synthesize(text, voice)
+        return RawClip(np.tile(clip.samples, 3), clip.sample_rate)
+
+
+def test_the_introduction_announces_the_length_the_session_really_has(tmp_path: Path) -> None:
+    routine = tmp_path / "talk.yaml"
+    lines = "".join(f"  - say: This is spoken line number {n} of a talk.\n" for n in range(40))
+    routine.write_text(f"title: Talk\naudio: {{bell: false}}\nsteps:\n{lines}")
+    estimated = api.estimated_timeline(api.compile_file(routine)).duration_ms
+    options = api.BuildOptions(out_dir=tmp_path / "out", cache_dir=tmp_path / "cache")
+    result = api.build(routine, options, SlowToneEngine())
+    real_minutes = round(result.timeline.duration_ms / 60_000)
+    assert real_minutes != round(estimated / 60_000)  # the estimate would have been wrong
+    said = [cue.text for cue in result.timeline.cues if cue.text]
+    assert f"This session takes about {real_minutes} minutes." in said
+    assert not any(f"about {round(estimated / 60_000)} minute" in text for text in said)
+    # The timeline and audio are of the plan with the new line: its cue is where it is heard.
+    decoded_ms = len(decode(result.audio)) * 1000 / 44_100
+    assert abs(decoded_ms - result.timeline.duration_ms) <= 60

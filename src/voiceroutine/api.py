@@ -104,6 +104,10 @@ class Compiled:
     plan: Plan
     engine_name: str
     voice: VoiceSettings
+    minutes: int = 0
+    """The length the introduction announces, in whole minutes (estimated)."""
+    max_ms: int = 0
+    """The longest session allowed."""
 
 
 def compile_file(
@@ -135,9 +139,9 @@ def compile_file(
         # The intro says how long the session is: measure a first draft with estimated speech.
         draft = compile_routine(routine, phrases, max_ms=max_ms)
         estimate = _schedule_estimated(draft, effective_rate(voice)).duration_ms
-        minutes = max(1, round(estimate / 60_000))
+        minutes = announced_minutes(estimate)
         plan = compile_routine(routine, phrases, minutes, max_ms)
-    return Compiled(path, routine, plan, engine_name, voice)
+    return Compiled(path, routine, plan, engine_name, voice, minutes, max_ms)
 
 
 @contextmanager
@@ -275,13 +279,39 @@ def spoken_timeline(
         jobs, engine_name,
     )  # fmt: skip
     sounds = render_sounds(compiled.plan.sounds(), sample_rate)
-    timeline = schedule(
-        compiled.plan,
-        lambda text: clip_ms_from_samples(speech.length_samples(text), sample_rate),
-        sample_rate,
-        lambda sound: clip_ms_from_samples(len(sounds[sound]), sample_rate),
-    )
+
+    def scheduled(plan: Plan) -> Timeline:
+        return schedule(
+            plan,
+            lambda text: clip_ms_from_samples(speech.length_samples(text), sample_rate),
+            sample_rate,
+            lambda sound: clip_ms_from_samples(len(sounds[sound]), sample_rate),
+        )
+
+    timeline = scheduled(compiled.plan)
+    # The introduction announced the estimated length; with the real one known, it says that
+    # (only its own line is new, and a line's length hardly moves the rounded minutes).
+    minutes = announced_minutes(timeline.duration_ms)
+    if compiled.minutes and minutes != compiled.minutes:
+        phrases = load_phrasebook(compiled.routine.voice.language)
+        plan = compile_routine(compiled.routine, phrases, minutes, compiled.max_ms)
+        texts = set(plan.texts())
+        missing = [text for text in dict.fromkeys(plan.texts()) if text not in speech.clips]
+        extra = speak_all(missing, engine, compiled.voice, cache, sample_rate)
+        clips = {text: clip for text, clip in speech.clips.items() if text in texts}
+        speech = replace(
+            speech,
+            clips={**clips, **extra.clips},
+            synthesized=speech.synthesized + extra.synthesized,
+            reused=speech.reused + extra.reused,
+        )
+        timeline = scheduled(plan)
     return timeline, speech, sounds
+
+
+def announced_minutes(duration_ms: int) -> int:
+    """A session's length as the introduction says it: whole minutes, at least one."""
+    return max(1, round(duration_ms / 60_000))
 
 
 @dataclass(frozen=True)
