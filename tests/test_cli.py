@@ -81,7 +81,14 @@ def test_plan_with_an_engine_uses_real_clip_lengths(tmp_path: Path) -> None:
     spoken = json.loads(
         run_cli("plan", "--json", "--engine", "pyttsx3", str(routine), cwd=tmp_path).stdout
     )
-    assert [c["text"] for c in spoken["cues"]][:5] == [c["text"] for c in estimated["cues"]][:5]
+
+    # The same lines, but for the length the introduction announces: spoken, it is the real one.
+    def opening(timeline: dict) -> list[str]:
+        return [c["text"] for c in timeline["cues"][:6] if "minute" not in (c["text"] or "")]
+
+    assert opening(spoken) == opening(estimated)
+    announced = next(c["text"] for c in spoken["cues"] if "minute" in (c["text"] or ""))
+    assert announced == f"This session takes about {round(spoken['duration_ms'] / 60_000)} minutes."
     assert spoken["duration_ms"] != estimated["duration_ms"]
     assert abs(spoken["duration_ms"] - estimated["duration_ms"]) < 0.1 * spoken["duration_ms"]
 
@@ -122,3 +129,25 @@ def test_build_the_evening_routine_as_the_readme_says(tmp_path: Path) -> None:
     again = run_cli("build", "evening.yaml", "--voice", "en-us", "--rate", "160", cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     assert "from cache" in again.stdout
+
+
+def test_check_takes_many_files_lists_their_chapters_and_reports_each_problem(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "good.yaml").write_text("title: Good\nsteps:\n  - exercise: bridge\n")
+    (tmp_path / "bad.yaml").write_text("title: Bad\nsteps:\n  - exercise: bridgee\n")
+    result = run_cli("check", "good.yaml", "bad.yaml", "good.yaml", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stdout.count("ok good.yaml: about ") == 1  # named twice, checked once
+    chapters = [line.split(maxsplit=1) for line in result.stdout.splitlines()[1:]]
+    assert [title for _, title in chapters] == ["Introduction", "Bridge", "Closing"]
+    assert all(re.fullmatch(r"\d+:\d\d", length) for length, _ in chapters)
+    assert result.stderr.startswith("error: bad.yaml:3:15: exercise: unknown exercise")
+
+
+def test_plan_takes_many_files(tmp_path: Path) -> None:
+    for name in ("one", "two"):
+        (tmp_path / f"{name}.yaml").write_text(f"title: {name}\nsteps:\n  - say: Hello.\n")
+    result = run_cli("plan", "one.yaml", "two.yaml", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert [timeline["title"] for timeline in json.loads(result.stdout)] == ["one", "two"]

@@ -115,3 +115,19 @@ def test_the_german_evening_speaks_the_german_catalogue(tmp_path: Path) -> None:
         assert f"{german[exercise_id].name}." in texts
         assert german[exercise_id].setup[0] in texts
         assert f"{english[exercise_id].name}." not in texts
+
+
+@pytest.mark.parametrize("routine", ROUTINES, ids=[path.stem for path in ROUTINES])
+def test_the_estimate_is_within_one_percent_and_warns_only_of_what_the_build_does(
+    routine: Path, engine: Pyttsx3Engine, shared_cache: Path
+) -> None:
+    # The estimate is fitted to eSpeak NG (scripts/calibrate_estimate.py); the real length is
+    # scheduled from every line spoken, as a build schedules it.
+    compiled = api.compile_file(routine)
+    estimate = api.estimated_timeline(compiled)
+    real = api.spoken_timeline(compiled, engine, shared_cache)[0]
+    estimated, spoken = estimate.duration_ms, real.duration_ms
+    assert estimated == pytest.approx(spoken, rel=0.01), f"{estimated / spoken - 1:+.2%}"
+    # check warns only of what the build does: a count it drops, the build drops too.
+    dropped = {w.message.split(" does not fit")[0] for w in real.warnings}
+    assert {w.message.split(" does not fit")[0] for w in estimate.warnings} <= dropped

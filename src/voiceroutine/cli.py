@@ -388,25 +388,56 @@ def extract(
 
 
 @app.command()
-def check(ctx: typer.Context, file: RoutineFile, rate: RateOption = None) -> None:
-    """Validate a routine; print its estimated length and any warnings."""
+def check(
+    ctx: typer.Context,
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="Routine YAML files.", show_default=False, metavar="FILE"),
+    ],
+    rate: RateOption = None,
+    chapters: Annotated[
+        bool, typer.Option("--chapters/--no-chapters", help="Print each chapter's length.")
+    ] = True,
+) -> None:
+    """Validate routines; print each one's estimated length, its chapters and any warnings."""
     state = _state(ctx)
     overrides = api.VoiceOverrides(rate=rate)
-    timeline = _run(ctx, lambda: api.check(file, overrides, state.allowances))
-    _print_warnings(state, file, timeline)
-    spoken = sum(1 for cue in timeline.cues if cue.kind == "speech")
-    warnings = f", {_count(len(timeline.warnings), 'warning')}" if timeline.warnings else ""
-    state.out.print(
-        f"[green]ok[/] {escape(str(file))}: about {format_duration(timeline.duration_ms)}, "
-        f"{_count(len(timeline.chapters), 'chapter')}, {_count(spoken, 'spoken line')}{warnings}"
-    )
+    failed = 0
+    for file in dict.fromkeys(files):
+        try:
+            timeline = _run(ctx, lambda file=file: api.check(file, overrides, state.allowances))
+        except typer.Exit as stop:
+            if stop.exit_code != 1:
+                raise
+            failed += 1
+            continue
+        _print_warnings(state, file, timeline)
+        spoken = sum(1 for cue in timeline.cues if cue.kind == "speech")
+        warnings = f", {_count(len(timeline.warnings), 'warning')}" if timeline.warnings else ""
+        state.out.print(
+            f"[green]ok[/] {escape(str(file))}: about {format_duration(timeline.duration_ms)}, "
+            f"{_count(len(timeline.chapters), 'chapter')}, "
+            f"{_count(spoken, 'spoken line')}{warnings}"
+        )
+        if chapters:
+            for chapter in timeline.chapters:
+                length = format_duration(chapter.end_ms - chapter.start_ms)
+                state.out.print(f"  {length:>8}  {escape(chapter.title)}")
+    if failed:
+        raise typer.Exit(1)
 
 
 @app.command()
 def plan(
     ctx: typer.Context,
-    file: RoutineFile,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the timeline JSON.")] = False,
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="Routine YAML files.", show_default=False, metavar="FILE"),
+    ],
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="Print the timeline JSON (a list of them for several files)."),
+    ] = False,
     engine: EngineOption = None,
     voice: VoiceOption = None,
     rate: RateOption = None,
@@ -414,12 +445,22 @@ def plan(
     """Show the timeline: when each line is spoken. Times are estimates unless --engine is given."""
     state = _state(ctx)
     overrides = api.VoiceOverrides(engine=engine, name=voice, rate=rate)
-
     speak = engine is not None
-    timeline = _run(ctx, lambda: api.plan(file, overrides, speak, state.allowances))
+    files = list(dict.fromkeys(files))
+    timelines = [
+        _run(ctx, lambda file=file: api.plan(file, overrides, speak, state.allowances))
+        for file in files
+    ]
     if as_json:
-        sys.stdout.write(json.dumps(timeline.to_json(), indent=2, ensure_ascii=False) + "\n")
+        data = [timeline.to_json() for timeline in timelines]
+        text = json.dumps(data[0] if len(data) == 1 else data, indent=2, ensure_ascii=False)
+        sys.stdout.write(text + "\n")
         return
+    for file, timeline in zip(files, timelines, strict=True):
+        _print_plan(state, file, timeline)
+
+
+def _print_plan(state: _State, file: Path, timeline: Timeline) -> None:
     table = _table(Text(f"{timeline.title} ({format_duration(timeline.duration_ms)})"))
     table.add_column("time", justify="right")
     table.add_column("chapter")
