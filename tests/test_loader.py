@@ -31,7 +31,7 @@ KNOWN_WRONG: dict[str, str] = {}
 
 
 def _expectation(path: Path) -> tuple[int, int, str]:
-    first_line = path.read_text(encoding="utf-8").split("\n", 1)[0]
+    first_line = path.read_bytes().split(b"\n", 1)[0].decode("utf-8")  # the rest may not be
     match = EXPECT.fullmatch(first_line)
     assert match, f"{path.name} must start with '# expect: LINE:COL: substring'"
     return int(match[1]), int(match[2]), match[3]

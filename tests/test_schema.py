@@ -41,6 +41,7 @@ NOT_SCHEMA_ERRORS = {
     "yaml_bad_indentation",
     "yaml_unclosed_bracket",
     "yaml_unclosed_quote",
+    "not_utf8_latin1",
     # Limits: alias expansion, the size of numbers, durations and sessions, nesting.
     "alias_billion_laughs",
     "hold_too_long",

@@ -52,8 +52,15 @@ def read_source(path: Path, what: str = "routine") -> str:
     except IsADirectoryError:
         raise VoiceroutineError(f"is a directory, not a {what} file", Place(path)) from None
     except UnicodeDecodeError as error:
+        data = error.object if isinstance(error.object, bytes) else b""
+        before = data[: error.start]
+        line = before.count(b"\n") + 1
+        # The column in characters, counting what decodes before the bad byte on its line.
+        column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
         raise VoiceroutineError(
-            f"the file is not UTF-8 text (byte {error.start})", Place(path)
+            f"the file is not UTF-8 text: byte 0x{data[error.start]:02x} here cannot be read "
+            "(save the file as UTF-8)",
+            Place(path, line, column),
         ) from None
     except OSError as error:
         raise VoiceroutineError(f"cannot read the file: {error.strerror}", Place(path)) from None
