@@ -223,3 +223,15 @@ def test_a_bitrate_for_a_lossless_format_gets_a_note(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "note: --bitrate does not apply to flac, which is lossless" in result.stderr
+
+
+def test_every_problem_is_listed_each_at_its_place(tmp_path: Path) -> None:
+    (tmp_path / "two.yaml").write_text(
+        "title: Two problems\nsteps:\n  - exercise: bridge\n    reps: many\n  - rest: forever\n"
+    )
+    for command in (["check"], ["build", "-o", "out"]):
+        result = run_cli(*command, "two.yaml", cwd=tmp_path)
+        assert result.returncode == 1
+        lines = nonblank_lines(result.stderr)
+        assert [line.split(": ", 2)[1] for line in lines] == ["two.yaml:4:11", "two.yaml:5:11"]
+        assert "more problem" not in result.stderr

@@ -76,7 +76,7 @@ def build_one(path: Path, options: BuildOptions) -> Outcome:
     try:
         return Outcome(path, build(path, options), None)
     except VoiceroutineError as error:
-        return Outcome(path, None, str(error))
+        return Outcome(path, None, "\nerror: ".join(str(problem) for problem in error.every()))
 
 
 def _build_in_worker(path: Path, options: BuildOptions) -> Outcome:

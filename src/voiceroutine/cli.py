@@ -128,7 +128,8 @@ def _run(
     except VoiceroutineError as error:
         if state.debug:
             raise
-        state.err.print(f"[bold red]error:[/] {escape(str(error))}")
+        for problem in error.every():  # each at its place, one a line
+            state.err.print(f"[bold red]error:[/] {escape(str(problem))}")
         raise typer.Exit(1) from None
     except KeyboardInterrupt:
         if state.debug:

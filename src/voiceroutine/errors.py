@@ -26,10 +26,18 @@ class Place:
 class VoiceroutineError(Exception):
     """Anything the user can fix: a bad routine, a missing voice, a failed encode."""
 
-    def __init__(self, message: str, place: Place | None = None) -> None:
+    def __init__(
+        self, message: str, place: Place | None = None, also: tuple[VoiceroutineError, ...] = ()
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.place = place
+        self.also = also
+        """Further problems found at the same time, each at its own place, in file order."""
+
+    def every(self) -> list[VoiceroutineError]:
+        """This problem and the others found with it."""
+        return [self, *self.also]
 
     def __str__(self) -> str:
         return f"{self.place}: {self.message}" if self.place else self.message

@@ -88,7 +88,7 @@ def validate(
     try:
         return model.model_validate(root.value, context=context)
     except ValidationError as error:
-        raise _first_problem(error, root, path) from None
+        raise _problems(error, root, path) from None
     except (OSError, RuntimeError) as error:  # a check of a named file failed unexpectedly
         name = getattr(error, "filename", None)
         reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
@@ -311,19 +311,16 @@ def _shorten(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _first_problem(error: ValidationError, root: SourceNode, path: Path) -> VoiceroutineError:
+def _problems(error: ValidationError, root: SourceNode, path: Path) -> VoiceroutineError:
+    """Every problem pydantic found, in file order: the first, carrying the others."""
     problems = sorted(
         (_describe(detail, root, path) for detail in error.errors(include_url=False)),
         key=lambda problem: (
             (problem.place.line or 0, problem.place.column or 0) if problem.place else (0, 0)
         ),
     )
-    first = problems[0]
-    more = ""
-    if len(problems) > 1:
-        count = len(problems) - 1
-        more = f" (and {count} more problem{'s' if count > 1 else ''})"
-    return VoiceroutineError(printable(first.message) + more, first.place)
+    found = [VoiceroutineError(printable(p.message), p.place) for p in problems]
+    return VoiceroutineError(found[0].message, found[0].place, tuple(found[1:]))
 
 
 def printable(text: str) -> str:
