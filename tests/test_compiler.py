@@ -616,3 +616,22 @@ def test_rests_gaps_and_get_ready_count_towards_the_limit(english: Phrasebook) -
     assert problem is not None and problem.step_path == (0,)
     with pytest.raises(VoiceroutineError, match="lasts more than 12 hours"):
         compile_routine(routine, english)
+
+
+def test_rounds_are_chapters_of_their_own_and_rests_join_the_chapter_before(
+    english: Phrasebook,
+) -> None:
+    text = QUIET + (
+        "title: T\nsteps:\n  - repeat: 3\n    steps:\n"
+        "      - exercise: {name: Dead bug, reps: 1, hold: 2s}\n      - rest: 3s\n"
+        "  - exercise: {name: Bridge, reps: 1, hold: 2s}\n"
+    )
+    chapters = [
+        item.title for item in compile_text(text, english).items if isinstance(item, Chapter)
+    ]
+    assert [title for title in chapters if title not in ("Introduction", "Closing")] == [
+        "Dead bug, round 1 of 3",
+        "Dead bug, round 2 of 3",
+        "Dead bug, round 3 of 3",
+        "Bridge",
+    ]

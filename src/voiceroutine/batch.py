@@ -13,7 +13,12 @@ from pathlib import Path
 
 from voiceroutine.api import BuildOptions, BuildResult, build
 from voiceroutine.errors import VoiceroutineError
-from voiceroutine.interrupts import end_worker_when_terminated, init_worker, stop_workers
+from voiceroutine.interrupts import (
+    end_worker_when_terminated,
+    init_worker,
+    signals_held,
+    stop_workers,
+)
 from voiceroutine.threads import usable_cores
 
 
@@ -60,7 +65,8 @@ def _outcomes(
 
     with ProcessPoolExecutor(max_workers=min(jobs, len(paths)), initializer=init_worker) as pool:
         try:
-            futures = {pool.submit(_build_in_worker, path, options): path for path in paths}
+            with signals_held():  # the workers start now: none may see a signal before it is set
+                futures = {pool.submit(_build_in_worker, path, options): path for path in paths}
             for future in as_completed(futures):
                 outcome = future.result()
                 if on_done:

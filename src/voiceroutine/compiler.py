@@ -83,6 +83,8 @@ class Exercise:
     end_sound: Sound | None = None
     preface: str | None = None
     """A line said after the name, such as the round number of a repeat."""
+    round: tuple[int, int] | None = None
+    """Which round of an announced repeat this is, and of how many: the chapter says so."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,7 @@ class Breathing:
     guidance: Guidance
     guide: BreathGuide = "voice"
     preface: str | None = None
+    round: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -429,10 +432,18 @@ class _Compiler:
         else:
             yield from self._breathing(step)
 
+    def _chapter_title(self, name: str, round_of: tuple[int, int] | None) -> str:
+        """An exercise's or breathing block's chapter: its name, and its round if it has one."""
+        if round_of is None:
+            return name
+        number, total = round_of
+        return self.phrases.first("chapter_round", name=_bare(name), n=number, total=total)
+
     def _rest(self, rest: Rest, next_name: str | None) -> Iterator[PlanItem]:
+        """A rest, in the chapter of what came before it (a chapter of its own would list
+        every short breather)."""
         if rest.ms <= 0:
             return
-        yield Chapter(self.phrases.first("chapter_rest"))
         if rest.start_sound:
             yield Play(rest.start_sound)
             yield Gap(WORD_GAP_MS)
@@ -446,7 +457,7 @@ class _Compiler:
         yield Period("rest", rest.ms, tuple(cues))
 
     def _exercise(self, exercise: Exercise) -> Iterator[PlanItem]:
-        yield Chapter(exercise.name)
+        yield Chapter(self._chapter_title(exercise.name, exercise.round))
         if exercise.start_sound:
             yield Play(exercise.start_sound)
             yield Gap(WORD_GAP_MS)
@@ -588,7 +599,7 @@ class _Compiler:
 
     def _breathing(self, breathing: Breathing) -> Iterator[PlanItem]:
         title = breathing.name or self.phrases.first("chapter_breathing")
-        yield Chapter(title)
+        yield Chapter(self._chapter_title(title, breathing.round))
         lines = [_sentence(breathing.name)] if breathing.name else []
         if breathing.preface:
             lines.append(breathing.preface)
@@ -685,9 +696,15 @@ def _flatten(
         if isinstance(step, RepeatStep):
             announce = announce_rounds and step.repeat > 1
             for number in range(1, step.repeat + 1):
-                if announce:
-                    yield Announce(phrases.first("round", n=number, total=step.repeat))
-                yield from _flatten(step.steps, routine, phrases, announce_rounds and not announce)
+                inner = _flatten(step.steps, routine, phrases, announce_rounds and not announce)
+                if not announce:
+                    yield from inner
+                    continue
+                yield Announce(phrases.first("round", n=number, total=step.repeat))
+                for flat in inner:  # each round's chapters say which round they are
+                    if isinstance(flat, (Exercise, Breathing)):
+                        flat = replace(flat, round=(number, step.repeat))
+                    yield flat
         elif isinstance(step, ExerciseStep):
             yield _resolve_exercise(step, routine)
         elif isinstance(step, BreatheStep):

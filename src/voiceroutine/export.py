@@ -59,10 +59,12 @@ def write_session(
         timeline_file.write_text(_json(timeline.to_json()), encoding="utf-8")
         subtitles.write_text(to_webvtt(timeline), encoding="utf-8")
         chapters.write_text(_json(podcast_chapters(timeline)), encoding="utf-8")
-        # The audio first: if it cannot be put in place, the old set stays as it was.
-        for temporary, target in zip(temporaries, files.all(), strict=True):
-            os.chmod(temporary, 0o644)  # mkstemp makes files private; outputs are for sharing
-            os.replace(temporary, target)
+        # The audio first: if it cannot be put in place, the old set stays as it was. An
+        # interrupt waits until the whole set is in place: never a new audio with old subtitles.
+        with signals_held():
+            for temporary, target in zip(temporaries, files.all(), strict=True):
+                os.chmod(temporary, 0o644)  # mkstemp makes files private; outputs are shared
+                os.replace(temporary, target)
 
 
 def _json(data: object) -> str:

@@ -44,9 +44,14 @@ def unwind_on_sigterm() -> None:
 
 
 def init_worker() -> None:
-    """Initializer of worker processes: leave Ctrl-C to the main process, unwind on SIGTERM."""
+    """Initializer of worker processes: leave Ctrl-C to the main process, unwind on SIGTERM.
+
+    Workers are started inside `signals_held` (batch.py, speak.py), so a Ctrl-C to the
+    whole process group cannot reach one before this has run; the hold ends here.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     unwind_on_sigterm()
+    release_signals()
 
 
 STOP_SECONDS = 1.0

@@ -19,7 +19,8 @@ PHRASE_KEYS = frozenset(
         "rep", "set",
         "round", "halfway", "done_exercise", "rest", "next", "breathe_in", "breathe_in_short",
         "top_up", "top_up_short", "hold_breath", "breathe_out", "breathe_out_short",
-        "breathe_normally", "breathing", "chapter_intro", "chapter_rest", "chapter_breathing",
+        "breathe_normally", "breathing", "chapter_intro", "chapter_rest", "chapter_round",
+        "chapter_breathing",
         "chapter_outro",
     }
 )  # fmt: skip

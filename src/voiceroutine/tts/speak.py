@@ -15,7 +15,12 @@ import numpy as np
 
 from voiceroutine.audio.clip import resample, trim_silence
 from voiceroutine.errors import VoiceroutineError
-from voiceroutine.interrupts import end_worker_when_terminated, init_worker, stop_workers
+from voiceroutine.interrupts import (
+    end_worker_when_terminated,
+    init_worker,
+    signals_held,
+    stop_workers,
+)
 from voiceroutine.threads import map_in_threads
 from voiceroutine.tts.base import Engine, RawClip, VoiceSettings
 from voiceroutine.tts.cache import CACHE_DIR_ENV, ClipCache
@@ -85,7 +90,9 @@ def _synthesize(
     with ProcessPoolExecutor(workers, initializer=init_worker) as pool:
         try:
             lines = [engine_name] * len(texts), texts, [voice] * len(texts)
-            yield from zip(texts, pool.map(_speak_in_worker, *lines), strict=True)
+            with signals_held():  # the workers start now: none may see a signal before it is set
+                spoken = pool.map(_speak_in_worker, *lines)
+            yield from zip(texts, spoken, strict=True)
         except BaseException:
             stop_workers(pool)
             raise
