@@ -73,7 +73,9 @@ def stop_workers(pool: Executor) -> None:
     processes = []
     if isinstance(pool, ProcessPoolExecutor):
         processes = list((getattr(pool, "_processes", None) or {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
+    # A process pool's futures are not cancelled: once its workers are ended, the pool fails
+    # them itself, and Python 3.11 prints a traceback when it meets one already cancelled.
+    pool.shutdown(wait=False, cancel_futures=not processes)
     for process in processes:
         if process.is_alive():
             process.terminate()

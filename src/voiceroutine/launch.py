@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import gc
+import os
 import sys
 
 from voiceroutine.interrupts import (
     INTERRUPTED_EXIT,
     INTERRUPTED_MESSAGE,
+    TERMINATED_EXIT,
     TERMINATED_MESSAGE,
     Terminated,
     hold_signals,
@@ -44,11 +46,30 @@ def main() -> None:
         except Terminated:
             sys.stderr.write(TERMINATED_MESSAGE + "\n")
             raise
+    except SystemExit as stopped:
+        if stopped.code in (INTERRUPTED_EXIT, TERMINATED_EXIT):
+            _exit_now(stopped.code)
+        raise
     finally:
         # The command is done: a signal now could only turn its exit code into "killed"
         # (Python puts back the default handlers as it shuts down).
         hold_signals()
         _forget_handled_interrupt()
+
+
+def _exit_now(code: int) -> None:
+    """End an interrupted command at once, its cleanup done as it unwound.
+
+    A worker stopped while it sent its result leaves half a message in the
+    process pool's result pipe; the pool's manager thread then waits on it
+    forever, and Python's shutdown waits for that thread (seen once in a few
+    dozen group Ctrl-Cs under load). Nothing is left to do at exit that matters.
+    """
+    hold_signals()
+    _forget_handled_interrupt()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def _forget_handled_interrupt() -> None:

@@ -88,9 +88,13 @@ def pipe_into_ffmpeg(
     stdout = subprocess.PIPE if attach_output else None
     with tempfile.TemporaryFile() as errors:
         try:
+            # In a session of its own: a Ctrl-C to the terminal's process group reaches only
+            # the build, which stops ffmpeg itself (below), rather than ffmpeg dying first and
+            # the build reporting a failed encode instead of the interrupt.
             process = subprocess.Popen(
-                command, stdin=subprocess.PIPE, stdout=stdout, stderr=errors, cwd=cwd
-            )
+                command, stdin=subprocess.PIPE, stdout=stdout, stderr=errors, cwd=cwd,
+                start_new_session=True,
+            )  # fmt: skip
         except OSError as error:
             raise VoiceroutineError(f"cannot run ffmpeg ({command[0]}): {error.strerror}") from None
         assert process.stdin is not None

@@ -378,7 +378,9 @@ def _start_decoder(
     ]  # fmt: skip
     report = tempfile.TemporaryFile()  # noqa: SIM115 (read and closed by _meter_decoder)
     try:
-        process = subprocess.Popen(command, stdin=stdin, stdout=subprocess.PIPE, stderr=report)
+        process = subprocess.Popen(  # its own session, as the encoder's (ffmpeg.py)
+            command, stdin=stdin, stdout=subprocess.PIPE, stderr=report, start_new_session=True
+        )
     except OSError as error:
         report.close()
         raise VoiceroutineError(f"cannot run ffmpeg ({command[0]}): {error.strerror}") from None

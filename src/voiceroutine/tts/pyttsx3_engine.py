@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from voiceroutine.errors import VoiceroutineError
+from voiceroutine.interrupts import signals_held
 from voiceroutine.tts.base import RawClip, VoiceInfo, VoiceSettings
 from voiceroutine.tts.presets import effective_rate, preset_of, soften
 
@@ -174,10 +175,13 @@ class _EspeakBackend:
             return 0
 
         espeak.SetSynthCallback(collect)  # pyttsx3's bindings keep the callback alive
-        # CHARS_UTF8 without the SSML or PHONEMES flags: the text is read as plain text.
-        if espeak.Synth(text, flags=espeak.CHARS_UTF8) != espeak.EE_OK:
-            raise VoiceroutineError(f"eSpeak NG could not speak {text!r}")
-        espeak.Synchronize()
+        # The callback is Python run from inside eSpeak: an interrupt raised there would be
+        # printed and lost, so it waits until the line is spoken.
+        with signals_held():
+            # CHARS_UTF8 without the SSML or PHONEMES flags: the text is read as plain text.
+            if espeak.Synth(text, flags=espeak.CHARS_UTF8) != espeak.EE_OK:
+                raise VoiceroutineError(f"eSpeak NG could not speak {text!r}")
+            espeak.Synchronize()
         pcm = b"".join(chunks)
         if not pcm:
             raise VoiceroutineError(f"eSpeak NG produced no audio for {text!r}")

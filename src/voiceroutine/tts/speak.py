@@ -89,10 +89,13 @@ def _synthesize(
         return
     with ProcessPoolExecutor(workers, initializer=init_worker) as pool:
         try:
-            lines = [engine_name] * len(texts), texts, [voice] * len(texts)
+            # Futures, not pool.map: map cancels what is left when it is abandoned, and the pool
+            # (its workers ended by stop_workers) then fails on the cancelled ones, printing a
+            # traceback (Python 3.11).
             with signals_held():  # the workers start now: none may see a signal before it is set
-                spoken = pool.map(_speak_in_worker, *lines)
-            yield from zip(texts, spoken, strict=True)
+                futures = [pool.submit(_speak_in_worker, engine_name, t, voice) for t in texts]
+            for text, future in zip(texts, futures, strict=True):
+                yield text, future.result()
         except BaseException:
             stop_workers(pool)
             raise
