@@ -635,3 +635,21 @@ def test_rounds_are_chapters_of_their_own_and_rests_join_the_chapter_before(
         "Dead bug, round 3 of 3",
         "Bridge",
     ]
+
+
+def test_a_breathing_session_gets_a_breathing_safety_line_and_varied_endings(
+    english: Phrasebook,
+) -> None:
+    text = "title: Breath\naudio: {bell: false}\nsteps:\n" + "  - breathe: box\n    cycles: 1\n" * 3
+    plan = compile_text(text, english)
+    said = spoken(plan)
+    assert english.first("safety_breathing") in said
+    assert english.first("safety") not in said
+    endings = [line for line in said if line in english.variants("breathe_normally")]
+    assert len(endings) == 3 and len(set(endings)) == 3
+    items = list(plan.items)
+    for index, item in enumerate(items):
+        if isinstance(item, Speak) and item.text in endings:
+            assert isinstance(items[index + 1], Gap) and items[index + 1].ms >= 4000
+    with_exercise = spoken(compile_text(text + "  - exercise: bridge\n", english))
+    assert english.first("safety") in with_exercise

@@ -44,6 +44,8 @@ WORD_GAP_MS = 350
 """Between short lines said together, such as "Last one." and "And hold."."""
 LINE_GAP_MS = 700
 SECTION_GAP_MS = 1000
+SETTLE_MS = 4000
+"""The quiet after a breathing block, before the next line."""
 TAIL_MS = 2000
 HEADS_UP_BEFORE_END_MS = 1500
 HALFWAY_MIN_HOLD_MS = 10_000
@@ -411,7 +413,10 @@ class _Compiler:
             if self.minutes:
                 key = "intro_length_one" if self.minutes == 1 else "intro_length"
                 lines.append(self.phrases.first(key, minutes=self.minutes))
-            lines.append(self.say("safety"))
+            # A session of breathing alone gets a line about breathing, not about stretching.
+            steps = self.routine.steps
+            breathing_only = _has(steps, BreatheStep) and not _has(steps, ExerciseStep)
+            lines.append(self.say("safety_breathing" if breathing_only else "safety"))
         yield from _lines(lines, LINE_GAP_MS)
         yield Gap(SECTION_GAP_MS)
 
@@ -630,7 +635,15 @@ class _Compiler:
                     ]
                 yield Period(phase.kind, phase.ms, tuple(cues))
         yield Speak(self.say("breathe_normally"))
-        yield Gap(SECTION_GAP_MS)
+        yield Gap(SETTLE_MS)  # time for the breath to settle before the next instruction
+
+
+def _has(steps: Sequence[Step], kind: type) -> bool:
+    """Whether any step, inside repeats too, is of `kind`."""
+    return any(
+        isinstance(step, kind) or (isinstance(step, RepeatStep) and _has(step.steps, kind))
+        for step in steps
+    )
 
 
 def _bell(routine: Routine) -> Sound | None:

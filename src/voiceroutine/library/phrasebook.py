@@ -13,7 +13,8 @@ from voiceroutine.errors import VoiceroutineError
 
 PHRASE_KEYS = frozenset(
     {
-        "intro_length", "intro_length_one", "safety", "outro", "get_ready", "begin", "and_hold",
+        "intro_length", "intro_length_one", "safety", "safety_breathing", "outro", "get_ready",
+        "begin", "and_hold",
         "release",
         "switch_sides", "first_side", "first_side_left", "right_side", "left_side", "last_one",
         "rep", "set",
