@@ -653,3 +653,14 @@ def test_a_breathing_session_gets_a_breathing_safety_line_and_varied_endings(
             assert isinstance(items[index + 1], Gap) and items[index + 1].ms >= 4000
     with_exercise = spoken(compile_text(text + "  - exercise: bridge\n", english))
     assert english.first("safety") in with_exercise
+
+
+def test_rests_in_a_row_are_one_rest(english: Phrasebook) -> None:
+    text = QUIET + (
+        "title: T\nsteps:\n  - exercise: {name: Bridge, reps: 1, hold: 2s}\n"
+        "  - rest: 5s\n  - rest: 10s\n  - exercise: {name: Bird dog, reps: 1, hold: 2s}\n"
+    )
+    plan = compile_text(text, english)
+    assert [p.ms for p in periods(plan, "rest")] == [15_000]
+    said = spoken(plan)
+    assert sum(line in english.variants("rest") for line in said) == 1

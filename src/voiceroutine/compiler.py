@@ -382,7 +382,11 @@ class _Compiler:
 
     def items(self, with_steps: bool = True) -> Iterator[PlanItem]:
         flat = _flatten(self.routine.steps, self.routine, self.phrases, announce_rounds=True)
-        steps = list(_attach_prefaces(_with_auto_rests(flat, self.defaults))) if with_steps else []
+        steps = (
+            list(_attach_prefaces(_joined_rests(_with_auto_rests(flat, self.defaults))))
+            if with_steps
+            else []
+        )
         bell = _bell(self.routine)
         yield Gap(LEAD_IN_MS)
         if self.routine.intro is not False:
@@ -761,6 +765,25 @@ def _with_auto_rests(steps: Iterator[Flat], defaults: Defaults) -> Iterator[Flat
         yield step
         previous = step
     yield from announcements
+
+
+def _joined_rests(steps: Iterator[Flat]) -> Iterator[Flat]:
+    """Rests that follow each other become one rest as long as both ("Rest." once, not
+    "Rest." and then "Take a rest.")."""
+    pending: Rest | None = None
+    for step in steps:
+        if isinstance(step, Rest) and step.ms > 0:
+            if pending is None:
+                pending = step
+            else:
+                pending = Rest(pending.ms + step.ms, pending.start_sound, step.end_sound)
+            continue
+        if pending is not None:
+            yield pending
+            pending = None
+        yield step
+    if pending is not None:
+        yield pending
 
 
 def _attach_prefaces(steps: Iterator[Flat]) -> Iterator[Flat]:
