@@ -121,7 +121,8 @@ def test_publishing_again_keeps_the_users_files_and_drops_the_tools_old_ones(
     other_routine = write_tiny(tmp_path / "routines", stem="other")
     other = build_tiny(other_routine, tmp_path / "output", tmp_path / "cache")
 
-    write_site(site, [other], SiteSettings())
+    removed = write_site(site, [other], SiteSettings())
+    assert removed == ["tiny"]  # said, so that nobody loses a published routine unawares
     assert (site / "notes.txt").read_text(encoding="utf-8") == "mine"
     assert (site / "tiny" / "photo.jpg").read_bytes() == b"also mine"
     assert (site / "empty").is_dir()
@@ -308,3 +309,13 @@ def test_a_file_outside_the_routines_folder_cannot_be_shared(tmp_path: Path) -> 
     with pytest.raises(VoiceroutineError, match="lies too far outside the routine's folder"):
         share_zip(routine, result, allowances)
     assert not (tmp_path / "out" / "knee-rehab.zip").exists()
+
+
+def test_publish_says_which_routines_the_new_site_leaves_out(tmp_path: Path) -> None:
+    write_tiny(tmp_path / "first")
+    write_tiny(tmp_path / "second", stem="other")
+    first = run_cli("publish", "first", "-o", "site", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    again = run_cli("publish", "second", "-o", "site", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert "note: site no longer has tiny" in again.stderr

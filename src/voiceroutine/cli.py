@@ -714,8 +714,15 @@ def publish(
             )
 
         jobs = jobs or default_jobs()
-        _run(ctx, lambda: publish_site(files, site, settings, options, jobs, report), unfinished)
+        _, removed = _run(
+            ctx, lambda: publish_site(files, site, settings, options, jobs, report), unfinished
+        )
     name = escape(str(site))
+    if removed:
+        state.err.print(
+            f"note: {name} no longer has {', '.join(escape(slug) for slug in removed)}: a site "
+            "holds the routines published last; publish them together to keep them"
+        )
     state.out.print(
         f"[green]published[/] {name}: {_count(len(files), 'routine')}, "
         f"index.html and feed.xml; to listen on a phone: voiceroutine serve {name}"

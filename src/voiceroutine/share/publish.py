@@ -55,11 +55,12 @@ def publish(
     options: BuildOptions,
     jobs: int = 1,
     on_built: Callable[[Outcome], None] | None = None,
-) -> list[Outcome]:
+) -> tuple[list[Outcome], list[str]]:
     """Build the routines (those out of date) into `options.out_dir`, then write the site.
 
-    When any routine fails to build, the site is left as it was and the error
-    carries every failed routine's message, one a line.
+    Returns the outcomes and the routines published there before that the new
+    site leaves out. When any routine fails to build, the site is left as it
+    was and the error carries every failed routine's message, one a line.
     """
     _check_site_folder(site, [*routines, options.out_dir])
     outcomes = build_all(routines, options, jobs, on_built)
@@ -71,8 +72,8 @@ def publish(
         for outcome in outcomes
         if outcome.result
     ]
-    write_site(site, episodes, settings)
-    return outcomes
+    removed = write_site(site, episodes, settings)
+    return outcomes, removed
 
 
 def _check_site_folder(site: Path, inputs: Sequence[Path]) -> None:

@@ -31,7 +31,7 @@ from voiceroutine.share.layout import (
     episode_paths,
     url,
 )
-from voiceroutine.share.swap import replace_folder
+from voiceroutine.share.swap import own_files, replace_folder
 
 STATIC_FILES = ("site.css", "player.js", "icon.svg")
 DEFAULT_TITLE = "Guided routines"
@@ -49,10 +49,21 @@ class SiteSettings:
     """The address the site will be served from (for the feed); None keeps links relative."""
 
 
-def write_site(site: Path, episodes: Sequence[Episode], settings: SiteSettings) -> None:
-    """Write the site for `episodes` into `site`, replacing the tool's old files in one swap."""
+def write_site(site: Path, episodes: Sequence[Episode], settings: SiteSettings) -> list[str]:
+    """Write the site for `episodes` into `site`, replacing the tool's old files in one swap.
+
+    Returns the routines published there before that the new site no longer has
+    (the site always holds exactly the routines published last), by name.
+    """
     _check_slugs(episodes)
+    before = sorted(
+        path.removesuffix(f"/{INDEX}")
+        for path in own_files(site)
+        if path.endswith(f"/{INDEX}") and path.count("/") == 1
+    )
     replace_folder(site, lambda stage: _fill(stage, episodes, settings))
+    kept = {episode.slug for episode in episodes}
+    return [slug for slug in before if slug not in kept]
 
 
 def _check_slugs(episodes: Sequence[Episode]) -> None:
