@@ -151,3 +151,11 @@ def test_plan_takes_many_files(tmp_path: Path) -> None:
     result = run_cli("plan", "one.yaml", "two.yaml", "--json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert [timeline["title"] for timeline in json.loads(result.stdout)] == ["one", "two"]
+
+
+def test_voices_for_a_language_no_voice_speaks_is_a_usage_error(tmp_path: Path) -> None:
+    result = run_cli("voices", "--language", "xx", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "no installed voice speaks 'xx'" in result.stderr
+    german = run_cli("voices", "--language", "de", cwd=tmp_path)
+    assert german.returncode == 0 and "German" in german.stdout

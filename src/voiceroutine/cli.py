@@ -504,17 +504,28 @@ def voices(
         engines = {engine: _run(ctx, lambda: create_engine(engine).voices())}
     else:
         engines = {name: offered(name) for name in engine_names()}
+    if language:
+        wanted = language.lower().replace("_", "-")
+
+        def speaks(voice: VoiceInfo) -> bool:
+            return any(tag == wanted or tag.split("-")[0] == wanted for tag in voice.languages)
+
+        engines = {
+            name: found if isinstance(found, str) else [v for v in found if speaks(v)]
+            for name, found in engines.items()
+        }
+        if not any(isinstance(found, list) and found for found in engines.values()):
+            raise typer.BadParameter(
+                f"no installed voice speaks '{language}' (a language tag such as en, de or pt-br)",
+                param_hint="--language",
+            )
     for name, found in engines.items():
         if isinstance(found, str):
             state.out.print(Text(found))
             continue
-        if language:
-            wanted = language.lower()
-            found = [
-                v
-                for v in found
-                if any(tag.split("-")[0] == wanted or tag == wanted for tag in v.languages)
-            ]
+        if language and not found:
+            state.out.print(Text(f"{name}: no voice for '{language}'"))
+            continue
         columns = ["id", "name", "languages"]
         if any(v.speakers for v in found):
             columns.append("speakers")
