@@ -159,3 +159,14 @@ def test_voices_for_a_language_no_voice_speaks_is_a_usage_error(tmp_path: Path) 
     assert "no installed voice speaks 'xx'" in result.stderr
     german = run_cli("voices", "--language", "de", cwd=tmp_path)
     assert german.returncode == 0 and "German" in german.stdout
+
+
+def test_max_hours_works_after_the_command_too(tmp_path: Path) -> None:
+    (tmp_path / "long.yaml").write_text("title: Long\nsteps:\n" + "  - rest: 1h\n" * 13)
+    assert run_cli("check", "long.yaml", cwd=tmp_path).returncode == 1
+    for args in (
+        ["--max-hours", "16", "check", "long.yaml"],
+        ["check", "long.yaml", "--max-hours", "16"],
+    ):
+        result = run_cli(*args, cwd=tmp_path)
+        assert result.returncode == 0, (args, result.stderr)

@@ -99,6 +99,17 @@ RateOption = Annotated[
 ]
 
 
+MaxHoursOption = Annotated[
+    float | None,
+    typer.Option(
+        "--max-hours",
+        min=0.01,
+        max=MAX_HOURS_CEILING,
+        help="The longest session to build (default 12; also max_hours in the config file).",
+    ),
+]
+
+
 class _State:
     def __init__(self) -> None:
         self.debug = False
@@ -106,6 +117,12 @@ class _State:
         # No emoji codes: a file named ":rain:" stays as it is (and rich skips loading them).
         self.out = Console(soft_wrap=True, highlight=False, emoji=False)
         self.err = Console(stderr=True, soft_wrap=True, highlight=False, emoji=False)
+
+
+def _allow_hours(state: _State, max_hours: float | None) -> None:
+    """--max-hours given after the command counts as if given before it."""
+    if max_hours is not None:
+        state.allowances = replace(state.allowances, max_hours=max_hours)
 
 
 def _state(ctx: typer.Context) -> _State:
@@ -167,15 +184,7 @@ def main_options(
             file_okay=False,
         ),
     ] = None,
-    max_hours: Annotated[
-        float | None,
-        typer.Option(
-            "--max-hours",
-            min=0.01,
-            max=MAX_HOURS_CEILING,
-            help="The longest session to build (default 12; also max_hours in the config file).",
-        ),
-    ] = None,
+    max_hours: MaxHoursOption = None,
 ) -> None:
     """Turn a routine written in YAML into a voice-guided audio session."""
     state = _state(ctx)
@@ -232,9 +241,11 @@ def build(
             "--share", help="Also pack DIR/<stem>.zip: audio, cover, chapters and YAML, to send."
         ),
     ] = False,
+    max_hours: MaxHoursOption = None,
 ) -> None:
     """Build DIR/<stem>.mp3 with <stem>.json, <stem>.vtt and <stem>.chapters.json beside it."""
     state = _state(ctx)
+    _allow_hours(state, max_hours)
     files = _distinct_routines(files)
     if audio_format is not None:
         _check_format_options(state, audio_format.value, sample_rate, bitrate)
@@ -399,9 +410,11 @@ def check(
     chapters: Annotated[
         bool, typer.Option("--chapters/--no-chapters", help="Print each chapter's length.")
     ] = True,
+    max_hours: MaxHoursOption = None,
 ) -> None:
     """Validate routines; print each one's estimated length, its chapters and any warnings."""
     state = _state(ctx)
+    _allow_hours(state, max_hours)
     overrides = api.VoiceOverrides(rate=rate)
     failed = 0
     for file in dict.fromkeys(files):
@@ -442,9 +455,11 @@ def plan(
     engine: EngineOption = None,
     voice: VoiceOption = None,
     rate: RateOption = None,
+    max_hours: MaxHoursOption = None,
 ) -> None:
     """Show the timeline: when each line is spoken. Times are estimates unless --engine is given."""
     state = _state(ctx)
+    _allow_hours(state, max_hours)
     overrides = api.VoiceOverrides(engine=engine, name=voice, rate=rate)
     speak = engine is not None
     files = list(dict.fromkeys(files))
