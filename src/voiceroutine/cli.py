@@ -273,18 +273,16 @@ def build(
 
 def _distinct_routines(files: list[Path]) -> list[Path]:
     """The routines to build, each once; two that would write the same files are refused."""
-    distinct = list(dict.fromkeys(files, None))
-    seen: dict[Path, Path] = {}
+    seen: set[Path] = set()
     unique: list[Path] = []
-    for path in distinct:
+    for path in files:
         try:
             same = path.resolve()
         except OSError:
             same = path
-        if same in seen:
-            continue  # the same file named twice: built once
-        seen[same] = path
-        unique.append(path)
+        if same not in seen:  # the same file named twice is built once
+            seen.add(same)
+            unique.append(path)
     stems: dict[str, Path] = {}
     for path in unique:
         other = stems.setdefault(path.stem, path)

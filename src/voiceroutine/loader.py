@@ -34,13 +34,18 @@ def load_routine(path: Path, allowances: Allowances = NO_ALLOWANCES) -> Routine:
 def place_in_routine(path: Path, *keys: Any) -> Place:
     """Where the value at `keys` stands in the routine at `path` (a valid routine: it was
     loaded before), or as near to it as the file has."""
-    return place_of(parse_source(read_source(path), path, "routine"), path, *keys)
+    return place_of(_source_of(path), path, *keys)
 
 
 def place_of_file_named(path: Path, media: Path) -> Place:
     """Where the routine at `path` names the file `media` (its value, as written, is a part
     of the file's absolute path)."""
-    return place_naming(parse_source(read_source(path), path, "routine"), path, str(media))
+    return place_naming(_source_of(path), path, str(media))
+
+
+def _source_of(path: Path) -> SourceNode:
+    """The routine's YAML read again, with its positions (only to place an error)."""
+    return parse_source(read_source(path), path, "routine")
 
 
 def parse_routine(text: str, path: Path, allowances: Allowances = NO_ALLOWANCES) -> Routine:
