@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from voiceroutine.errors import VoiceroutineError
+from voiceroutine.errors import SourceWarning, VoiceroutineError
 from voiceroutine.loader import load_routine
 from voiceroutine.routine import (
     BreatheStep,
@@ -229,8 +229,8 @@ def test_a_product_of_repeats_is_refused_before_it_is_expanded(tmp_path, levels)
     ("value", "message"),
     [
         ("1e308", "reps: input should be a valid integer, got '1e308'"),
-        ("1.0e+308", "reps: input should be a valid integer, got 1e+308"),
-        (".inf", "reps: input should be a valid integer, got inf"),
+        ("1.0e+308", "reps: input should be a valid integer, got 1.0e+308"),
+        (".inf", "reps: input should be a valid integer, got .inf"),
         ("9" * 10_000, "this number is too large (10000 characters)"),
         ("!!int " + "9" * 200, "this number is too large (200 characters)"),
     ],
@@ -322,3 +322,48 @@ def test_an_empty_tagged_float_is_refused_at_its_place(tmp_path):
         _load(tmp_path, 'title: T\nsteps:\n  - pause: !!float ""\n')
     assert str(caught.value).startswith(f"{tmp_path / 'routine.yaml'}:3:12: ")
     assert "'' is not a valid float" in str(caught.value)
+
+
+def _warnings_of(tmp_path: Path, text: str) -> list[str]:
+    path = tmp_path / "routine.yaml"
+    path.write_text(text, encoding="utf-8")
+    warnings: list[SourceWarning] = []
+    load_routine(path, warnings=warnings)
+    return [str(warning).removeprefix(f"{path}:") for warning in warnings]
+
+
+def test_a_number_with_a_leading_zero_is_warned_about_at_its_place(tmp_path):
+    text = "title: T\nsteps:\n  - exercise: bridge\n    reps: 010\n"
+    routine = _load(tmp_path, text)
+    assert routine.steps[0].reps == 8  # YAML 1.1, as every YAML reader reads it
+    assert _warnings_of(tmp_path, text) == [
+        "4:11: YAML reads 010 as the octal number 8; write the number without its leading zero"
+    ]
+
+
+def test_a_flow_list_that_splits_a_sentence_is_warned_about(tmp_path):
+    text = (
+        "title: T\nsteps:\n  - exercise: bridge\n"
+        "    instructions: [Rise up onto your toes, then lower slowly.]\n"
+    )
+    assert _load(tmp_path, text).steps[0].exercise.instructions == [
+        "Rise up onto your toes",
+        "then lower slowly.",
+    ]
+    (warning,) = _warnings_of(tmp_path, text)
+    assert warning.startswith("4:19: the commas in this [...] list split 'Rise up onto")
+    assert "in quotes" in warning
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        "[Relax, breathe]",  # two one-word cues
+        "[Lie on your back., Bend your knees.]",  # two sentences
+        '["Rise up onto your toes, then lower slowly."]',  # quoted
+        "[Rise up, 'then lower slowly.']",  # the second is quoted: written as meant
+    ],
+)
+def test_flow_lists_written_as_meant_get_no_warning(tmp_path, lines):
+    text = f"title: T\nsteps:\n  - exercise: bridge\n    cues: {lines}\n    reps: 10\n"
+    assert _warnings_of(tmp_path, text) == []

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from voiceroutine.access import NO_ALLOWANCES, Allowances
 from voiceroutine.compiler import compile_routine
-from voiceroutine.errors import Place, VoiceroutineError
+from voiceroutine.errors import Place, SourceWarning, VoiceroutineError
 from voiceroutine.library.catalogue import Catalogue, load_catalogue
 from voiceroutine.library.phrasebook import load_phrasebook
 from voiceroutine.loader import load_routine
@@ -89,6 +89,8 @@ class BuildResult:
     loudness: LoudnessPlan | None = None
     chapters_file: Path | None = None
     build_id: str = ""
+    source_warnings: tuple[SourceWarning, ...] = ()
+    """YAML in the routine that is valid but probably not what was meant."""
 
     @property
     def up_to_date(self) -> bool:
@@ -108,6 +110,8 @@ class Compiled:
     """The length the introduction announces, in whole minutes (estimated)."""
     max_ms: int = 0
     """The longest session allowed."""
+    source_warnings: tuple[SourceWarning, ...] = ()
+    """YAML in the routine that is valid but probably not what was meant."""
 
 
 def compile_file(
@@ -119,7 +123,8 @@ def compile_file(
     (`allowances`, the config file), and it may last no longer than allowed.
     """
     overrides = overrides or VoiceOverrides()
-    routine = load_routine(path, allowances)
+    source_warnings: list[SourceWarning] = []
+    routine = load_routine(path, allowances, source_warnings)
     max_ms = allowances.session_limit_ms()
     engine_name = overrides.engine or routine.voice.engine
     if engine_name not in engine_names():
@@ -141,7 +146,9 @@ def compile_file(
         estimate = _schedule_estimated(draft, effective_rate(voice), engine_name).duration_ms
         minutes = announced_minutes(estimate)
         plan = compile_routine(routine, phrases, minutes, max_ms)
-    return Compiled(path, routine, plan, engine_name, voice, minutes, max_ms)
+    return Compiled(
+        path, routine, plan, engine_name, voice, minutes, max_ms, tuple(source_warnings)
+    )
 
 
 @contextmanager
@@ -182,8 +189,19 @@ def estimated_timeline(compiled: Compiled) -> Timeline:
     return replace(timeline, warnings=sure)
 
 
+Warn = Callable[[SourceWarning], None]
+"""Told of each thing in a routine that is valid but probably not what was meant."""
+
+
+def _ignore(_warning: SourceWarning) -> None:
+    pass
+
+
 def check(
-    path: Path, overrides: VoiceOverrides | None = None, allowances: Allowances = NO_ALLOWANCES
+    path: Path,
+    overrides: VoiceOverrides | None = None,
+    allowances: Allowances = NO_ALLOWANCES,
+    warn: Warn = _ignore,
 ) -> Timeline:
     """Validate a routine and estimate its timeline; raises VoiceroutineError when invalid.
 
@@ -191,6 +209,8 @@ def check(
     engine is made and asked for the routine's voice.
     """
     compiled = compile_file(path, overrides, allowances)
+    for warning in compiled.source_warnings:
+        warn(warning)
     speaking_engine(compiled, overrides)
     check_media(compiled)
     return estimated_timeline(compiled)
@@ -265,9 +285,12 @@ def plan(
     overrides: VoiceOverrides | None = None,
     speak: bool = False,
     allowances: Allowances = NO_ALLOWANCES,
+    warn: Warn = _ignore,
 ) -> Timeline:
     """The routine's timeline: estimated speech lengths, or with `speak` the engine's real ones."""
     compiled = compile_file(path, overrides, allowances)
+    for warning in compiled.source_warnings:
+        warn(warning)
     engine = speaking_engine(compiled, overrides)
     if not speak:
         return estimated_timeline(compiled)
@@ -385,6 +408,7 @@ def build(
             return BuildResult(
                 files.audio, files.timeline, files.subtitles, None, 0, 0,
                 chapters_file=files.chapters, build_id=fingerprint,
+                source_warnings=compiled.source_warnings,
             )  # fmt: skip
         return _build(compiled, options, choices, engine, progress, fingerprint, by_name)
 
@@ -496,7 +520,7 @@ def _build(
     write_session(files, timeline, write_audio)
     return BuildResult(
         files.audio, files.timeline, files.subtitles, timeline, speech.synthesized,
-        speech.reused, loudness, files.chapters, fingerprint,
+        speech.reused, loudness, files.chapters, fingerprint, compiled.source_warnings,
     )  # fmt: skip
 
 

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from enum import Enum
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
@@ -21,7 +22,7 @@ from voiceroutine import __version__, api
 from voiceroutine.access import MAX_HOURS_CEILING, NO_ALLOWANCES, Allowances
 from voiceroutine.batch import Outcome, build_all, default_jobs
 from voiceroutine.durations import format_duration
-from voiceroutine.errors import VoiceroutineError
+from voiceroutine.errors import SourceWarning, VoiceroutineError
 from voiceroutine.interrupts import (
     INTERRUPTED_EXIT,
     INTERRUPTED_MESSAGE,
@@ -360,6 +361,8 @@ def _build_batch(
 
 
 def _report_build(state: _State, path: Path, result: api.BuildResult) -> None:
+    for warning in result.source_warnings:
+        _print_source_warning(state, warning)
     if result.timeline is None:
         state.out.print(f"[green]up to date[/] {escape(str(result.audio))} (--force rebuilds it)")
         return
@@ -417,7 +420,12 @@ def check(
     failed = 0
     for file in dict.fromkeys(files):
         try:
-            timeline = _run(ctx, lambda file=file: api.check(file, overrides, state.allowances))
+            timeline = _run(
+                ctx,
+                lambda file=file: api.check(
+                    file, overrides, state.allowances, partial(_print_source_warning, state)
+                ),
+            )
         except typer.Exit as stop:
             if stop.exit_code != 1:
                 raise
@@ -462,7 +470,12 @@ def plan(
     speak = engine is not None
     files = list(dict.fromkeys(files))
     timelines = [
-        _run(ctx, lambda file=file: api.plan(file, overrides, speak, state.allowances))
+        _run(
+            ctx,
+            lambda file=file: api.plan(
+                file, overrides, speak, state.allowances, partial(_print_source_warning, state)
+            ),
+        )
         for file in files
     ]
     if as_json:
@@ -815,6 +828,10 @@ def _what(cue: Cue) -> str:
 def _clock(ms: int) -> str:
     minutes, rest = divmod(ms, 60_000)
     return f"{minutes}:{rest / 1000:06.3f}"
+
+
+def _print_source_warning(state: _State, warning: SourceWarning) -> None:
+    state.err.print(f"[yellow]warning:[/] {escape(str(warning))}")
 
 
 def _print_warnings(state: _State, path: Path, timeline: Timeline) -> None:

@@ -23,6 +23,17 @@ class Place:
         return ":".join(parts)
 
 
+@dataclass(frozen=True)
+class SourceWarning:
+    """Something in a file that is valid but probably not what was meant, and where it is."""
+
+    place: Place
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.place}: {self.message}"
+
+
 class VoiceroutineError(Exception):
     """Anything the user can fix: a bad routine, a missing voice, a failed encode."""
 

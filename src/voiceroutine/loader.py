@@ -7,7 +7,7 @@ from typing import Any
 
 from voiceroutine.access import NO_ALLOWANCES, Allowances, ReadAccess
 from voiceroutine.compiler import size_problem
-from voiceroutine.errors import Place, VoiceroutineError
+from voiceroutine.errors import Place, SourceWarning, VoiceroutineError
 from voiceroutine.library.catalogue import Catalogue, load_catalogue, load_library_file
 from voiceroutine.library.phrasebook import available_languages, load_phrasebook
 from voiceroutine.routine import Routine
@@ -22,13 +22,18 @@ from voiceroutine.yamlsource import (
 )
 
 
-def load_routine(path: Path, allowances: Allowances = NO_ALLOWANCES) -> Routine:
+def load_routine(
+    path: Path,
+    allowances: Allowances = NO_ALLOWANCES,
+    warnings: list[SourceWarning] | None = None,
+) -> Routine:
     """Load and validate the routine at `path`; raise VoiceroutineError with a place.
 
     Files it names must lie in its folder or one the user allows, and it may
-    last no longer than the user allows (12 hours unless configured).
+    last no longer than the user allows (12 hours unless configured). YAML
+    that is valid but probably not meant (`reps: 010` is 8) goes to `warnings`.
     """
-    return parse_routine(read_source(path), path, allowances)
+    return parse_routine(read_source(path), path, allowances, warnings)
 
 
 def place_in_routine(path: Path, *keys: Any) -> Place:
@@ -48,9 +53,14 @@ def _source_of(path: Path) -> SourceNode:
     return parse_source(read_source(path), path, "routine")
 
 
-def parse_routine(text: str, path: Path, allowances: Allowances = NO_ALLOWANCES) -> Routine:
+def parse_routine(
+    text: str,
+    path: Path,
+    allowances: Allowances = NO_ALLOWANCES,
+    warnings: list[SourceWarning] | None = None,
+) -> Routine:
     """Validate routine YAML `text`; `path` names the place of errors and anchors `library:`."""
-    root = parse_source(text, path, "routine with a title and steps")
+    root = parse_source(text, path, "routine with a title and steps", warnings=warnings)
     access = allowances.read_access(path)
     catalogue = routine_catalogue(root, path, access)
     context = {**catalogue.as_context(), "base_dir": path.parent, "access": access}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
 from pathlib import Path
 from typing import Any, TypeVar
@@ -10,7 +11,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from voiceroutine.errors import Place, VoiceroutineError
+from voiceroutine.errors import Place, SourceWarning, VoiceroutineError
 from voiceroutine.routine import STEP_KINDS
 
 MAX_FILE_BYTES = 1_000_000
@@ -27,11 +28,13 @@ _STR_TAG = "tag:yaml.org,2002:str"
 class SourceNode:
     """A YAML node turned into plain data, remembering where it and its keys stand."""
 
-    __slots__ = ("children", "key_marks", "mark", "value")
+    __slots__ = ("children", "key_marks", "mark", "value", "written")
 
-    def __init__(self, value: Any, mark: yaml.Mark) -> None:
+    def __init__(self, value: Any, mark: yaml.Mark, written: str | None = None) -> None:
         self.value = value
         self.mark = mark
+        self.written = written
+        """A scalar YAML read as something other than text (`no`, `010`): as written."""
         self.children: dict[Any, SourceNode] = {}
         self.key_marks: dict[Any, yaml.Mark] = {}
 
@@ -66,14 +69,21 @@ def read_source(path: Path, what: str = "routine") -> str:
         raise VoiceroutineError(f"cannot read the file: {error.strerror}", Place(path)) from None
 
 
-def parse_source(text: str, path: Path, what: str, bundled: bool = False) -> SourceNode:
+def parse_source(
+    text: str,
+    path: Path,
+    what: str,
+    bundled: bool = False,
+    warnings: list[SourceWarning] | None = None,
+) -> SourceNode:
     """Parse YAML text into plain data that remembers positions; it must be a mapping.
 
     `bundled` text (the package's own catalogue) is parsed by libyaml where
     PyYAML has it, ten times as fast; user files always by the Python parser,
-    whose messages the error catalogue is written against.
+    whose messages the error catalogue is written against. YAML that is
+    valid but probably not what was meant (see `_Builder`) is added to `warnings`.
     """
-    root = _compose(text, path, bundled)
+    root = _compose(text, path, bundled, warnings)
     if root is None:
         raise VoiceroutineError(f"the file is empty; expected a {what}", _at(path))
     if not isinstance(root.value, dict):
@@ -134,7 +144,9 @@ def _place(path: Path, mark: yaml.Mark) -> Place:
     return Place(path, mark.line + 1, mark.column + 1)
 
 
-def _compose(text: str, path: Path, bundled: bool = False) -> SourceNode | None:
+def _compose(
+    text: str, path: Path, bundled: bool, warnings: list[SourceWarning] | None
+) -> SourceNode | None:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader) if bundled else yaml.SafeLoader
     try:
         node = yaml.compose(text, Loader=loader)
@@ -155,7 +167,7 @@ def _compose(text: str, path: Path, bundled: bool = False) -> SourceNode | None:
         raise VoiceroutineError(f"invalid YAML: {message}", _at(path)) from None
     if node is None:
         return None
-    return _Builder(path).build(node)
+    return _Builder(path, warnings).build(node)
 
 
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
@@ -187,11 +199,21 @@ def _yaml_problem(error: yaml.MarkedYAMLError) -> tuple[str, yaml.Mark | None]:
     return f"invalid YAML: {problem}", error.problem_mark or error.context_mark
 
 
-class _Builder:
-    """Turns composed YAML nodes into plain data, with a cap on how many it builds."""
+_OCTAL = re.compile(r"[-+]?0[0-7_]+")
+"""What YAML 1.1 reads as an octal number: `010` is 8."""
+_SENTENCE_END = (".", "!", "?", ":", ";")
 
-    def __init__(self, path: Path) -> None:
+
+class _Builder:
+    """Turns composed YAML nodes into plain data, with a cap on how many it builds.
+
+    It also notes two YAML traps as warnings: a number with a leading zero
+    (read as octal) and a `[flow, list]` whose commas split a sentence.
+    """
+
+    def __init__(self, path: Path, warnings: list[SourceWarning] | None = None) -> None:
         self.path = path
+        self.warnings = warnings
         self.nodes_left = MAX_NODES
         self.scalars = yaml.SafeLoader("")
         self.open: list[yaml.Node] = []
@@ -237,13 +259,46 @@ class _Builder:
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node)
         if isinstance(node, yaml.SequenceNode):
+            if node.flow_style:
+                self._note_split_sentence(node)
             result = SourceNode([], node.start_mark)
             for index, item in enumerate(node.value):
                 child = self.build(item)
                 result.value.append(child.value)
                 result.children[index] = child
             return result
-        return SourceNode(self._scalar(node), node.start_mark)
+        value = self._scalar(node)
+        if isinstance(value, str):
+            return SourceNode(value, node.start_mark)
+        octal = isinstance(value, int) and _OCTAL.fullmatch(node.value)
+        if octal and int(node.value.replace("_", ""), 10) != value:
+            self._warn(
+                f"YAML reads {node.value} as the octal number {value}; "
+                "write the number without its leading zero",
+                node,
+            )
+        return SourceNode(value, node.start_mark, node.value)
+
+    def _warn(self, message: str, node: yaml.Node) -> None:
+        if self.warnings is not None:
+            self.warnings.append(SourceWarning(self._at(node), message))
+
+    def _note_split_sentence(self, node: yaml.SequenceNode) -> None:
+        """Warn once when a `[...]` list's commas seem to cut a sentence into items."""
+        texts = [
+            item.value if isinstance(item, yaml.ScalarNode) and item.style is None else ""
+            for item in node.value
+        ]
+        for before, after in itertools.pairwise(texts):
+            continues = after[:1].islower() and (" " in after or after.endswith(_SENTENCE_END))
+            if before and continues and not before.endswith(_SENTENCE_END):
+                self._warn(
+                    f"the commas in this [...] list split '{_shorten(before, 30)}, "
+                    f"{_shorten(after, 30)}' into separate lines; put a line with a comma "
+                    'in quotes ("...") or write the list one "- line" per row',
+                    node,
+                )
+                return
 
     def _scalar(self, node: yaml.Node) -> Any:
         """The value of a scalar, or a VoiceroutineError at its place for one YAML cannot read."""
@@ -343,7 +398,7 @@ def _describe(detail: Any, root: SourceNode, path: Path) -> VoiceroutineError:
     if kind == "missing":
         return VoiceroutineError(f"missing key '{detail['loc'][-1]}'", _place(path, node.mark))
     label = f"{field}: " if field else ""
-    return VoiceroutineError(label + _plain_message(detail), _place(path, node.mark))
+    return VoiceroutineError(label + _plain_message(detail, node), _place(path, node.mark))
 
 
 def _walk(root: SourceNode, loc: tuple[Any, ...]) -> tuple[SourceNode, str | None]:
@@ -366,11 +421,15 @@ def _walk(root: SourceNode, loc: tuple[Any, ...]) -> tuple[SourceNode, str | Non
     return node, field
 
 
-def _plain_message(detail: Any) -> str:
+def _plain_message(detail: Any, node: SourceNode) -> str:
     kind = detail["type"]
     value = detail.get("input")
+    if node.written is not None and value is node.value:
+        value = _Written(node.written, value)
     message = str(detail["msg"]).removeprefix("Value error, ")
     if kind in ("duration", "count_style", "breath_amount", "language", "unknown_id"):
+        if isinstance(value, _Written) and message.endswith(f"got {value.read_as!r}"):
+            return message.removesuffix(f"{value.read_as!r}") + str(value)
         return message
     if kind == "too_short":
         return "needs at least one item"
@@ -388,7 +447,23 @@ def _plain_message(detail: Any) -> str:
     return message
 
 
+class _Written:
+    """A scalar as the user wrote it, with what YAML read it as."""
+
+    def __init__(self, text: str, read_as: Any) -> None:
+        self.text = text
+        self.read_as = read_as
+
+    def __str__(self) -> str:
+        if isinstance(self.read_as, bool) or self.read_as is None:
+            meaning = "nothing" if self.read_as is None else str(self.read_as).lower()
+            return f"{self.text} (YAML reads an unquoted {self.text} as {meaning})"
+        return self.text
+
+
 def _show(value: Any) -> str:
+    if isinstance(value, _Written):
+        return str(value)
     if isinstance(value, (dict, list)):
         return "a mapping" if isinstance(value, dict) else "a list"
     if value is None:
