@@ -216,7 +216,7 @@ def test_extract_gives_back_the_routine_exactly_as_written(
 ) -> None:
     for audio_format in ("mp3", "m4b", "opus"):
         result = build(routine, engine, cache, tmp_path / audio_format, audio_format=audio_format)
-        assert api.extract(result.audio).encode("utf-8") == routine.read_bytes()
+        assert api.extract(result.audio).routine.encode("utf-8") == routine.read_bytes()
     with pytest.raises(VoiceroutineError, match="no routine"):
         api.extract(result.timeline_file)
 

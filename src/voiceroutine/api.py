@@ -574,6 +574,7 @@ def session_tags(compiled: Compiled) -> SessionTags:
 
     routine = compiled.routine
     cover = Path(routine.cover).read_bytes() if routine.cover else None
+    library = compiled.source.parent / routine.library if routine.library else None
     return SessionTags(
         title=routine.title,
         artist=routine.author or "voiceroutine",
@@ -584,6 +585,7 @@ def session_tags(compiled: Compiled) -> SessionTags:
         routine_source=compiled.source.read_bytes().decode("utf-8"),  # exactly as written
         build_id=None,
         cover=cover,
+        library_source=library.read_bytes().decode("utf-8") if library else None,
     )
 
 
@@ -593,11 +595,52 @@ def chapter_marks(timeline: Timeline) -> list[ChapterMark]:
     return [ChapterMark(c.title, c.start_ms, c.end_ms) for c in timeline.chapters]
 
 
-def extract(audio: Path) -> str:
-    """The routine YAML a build embedded in `audio`."""
-    from voiceroutine.audio.tags import read_routine_source
+@dataclass(frozen=True)
+class Extracted:
+    """The routine a built file carries and, if it names one, its `library:` file."""
 
-    return read_routine_source(audio)
+    routine: str
+    library_name: str | None = None
+    """The routine's `library:` value, as written (a path from the routine's folder)."""
+    library: str | None = None
+
+
+def extract(audio: Path) -> Extracted:
+    """The routine YAML a build embedded in `audio`, with its library file if it has one."""
+    import yaml
+
+    from voiceroutine.audio.tags import read_library_source, read_routine_source
+
+    source = read_routine_source(audio)
+    library = read_library_source(audio)
+    if library is None:
+        return Extracted(source)
+    name = yaml.safe_load(source).get("library")
+    return Extracted(source, name if isinstance(name, str) else None, library)
+
+
+def write_extracted(extracted: Extracted, path: Path) -> list[Path]:
+    """Write the routine to the new file `path` and its library where the routine names it,
+    relative to `path` (an absolute name: beside it); neither may exist. The files written."""
+    from voiceroutine.starter import write_new_file as write
+
+    files = [path]
+    if extracted.library is not None and extracted.library_name is not None:
+        name = Path(extracted.library_name)
+        library = path.parent / (name.name if name.is_absolute() else name)
+        files.append(library)
+        for file in files:
+            if file.exists():
+                raise VoiceroutineError("already exists; choose another name", Place(file))
+        library.parent.mkdir(parents=True, exist_ok=True)
+        write(library, extracted.library)
+    try:
+        write(path, extracted.routine)
+    except VoiceroutineError:
+        for written in files[1:]:
+            written.unlink()  # the pair is written whole or not at all
+        raise
+    return files
 
 
 def catalogue(language: str = "en") -> Catalogue:

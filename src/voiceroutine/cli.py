@@ -391,13 +391,28 @@ def extract(
         ),
     ] = None,
 ) -> None:
-    """Print the routine YAML a built audio file carries, to edit and build again."""
-    source = _run(ctx, lambda: api.extract(audio))
+    """Print the routine YAML a built audio file carries, to edit and build again.
+
+    A routine that uses its own `library:` file carries that too; `-o` writes both.
+    """
+    state = _state(ctx)
+    extracted = _run(ctx, lambda: api.extract(audio))
     if output is None:
-        sys.stdout.write(source)
+        sys.stdout.write(extracted.routine)
+        if extracted.library is not None:
+            state.err.print(
+                f"note: the file also carries the routine's library "
+                f"'{escape(extracted.library_name or '')}'; -o FILE writes both"
+            )
         return
-    _run(ctx, lambda: api.write_new_file(output, source))
-    _state(ctx).out.print(f"[green]wrote[/] {escape(str(output))}")
+    for written in _run(ctx, lambda: api.write_extracted(extracted, output)):
+        state.out.print(f"[green]wrote[/] {escape(str(written))}")
+    name = extracted.library_name
+    if name is not None and Path(name).is_absolute():
+        state.err.print(
+            f"note: the routine names its library as '{escape(name)}'; "
+            f"write `library: {escape(Path(name).name)}` to use the copy beside it"
+        )
 
 
 @app.command()

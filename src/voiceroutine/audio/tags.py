@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 # a build is up to date reads one format, and importing all of them would take 20 ms more.
 
 ROUTINE = "routine"
+LIBRARY = "library"
 BUILD = "build"
 UTF16 = 1
 """ID3 v2.3 has no UTF-8: its text frames are written in UTF-16."""
@@ -49,6 +50,8 @@ class SessionTags:
     """A hex digest of everything the build was made from."""
     cover: bytes | None = None
     """PNG or JPEG bytes."""
+    library_source: str | None = None
+    """The routine's `library:` file exactly as written, so that an extracted routine builds."""
 
 
 Writer = Callable[[Path, SessionTags, Sequence[ChapterMark]], None]
@@ -88,6 +91,11 @@ def read_routine_source(path: Path) -> str:
             "no routine in this file (was it built by voiceroutine?)", Place(path)
         )
     return source
+
+
+def read_library_source(path: Path) -> str | None:
+    """The `library:` file that write_tags embedded in `path` beside its routine, if any."""
+    return _read_stored(path, LIBRARY)
 
 
 def read_build_id(path: Path) -> str | None:
@@ -143,6 +151,11 @@ def _stored(audio: mutagen.FileType, field: str) -> str | None:
     return values[0] if values else None
 
 
+def _stored_texts(tags: SessionTags) -> list[tuple[str, str | None]]:
+    """voiceroutine's own fields, each a text stored under its name."""
+    return [(ROUTINE, tags.routine_source), (LIBRARY, tags.library_source), (BUILD, tags.build_id)]
+
+
 def _id3_frames(tags: SessionTags) -> list[Frame]:
     """The ID3 frames of `tags` for MP3 and WAV, chapters aside."""
     from mutagen.id3 import APIC, COMM, TALB, TCON, TIT2, TPE1, TXXX, TYER
@@ -158,7 +171,7 @@ def _id3_frames(tags: SessionTags) -> list[Frame]:
     if tags.comment:
         frames.append(COMM(encoding=UTF16, lang="eng", desc="", text=tags.comment))
     # One string per frame: several would be joined with "/" in v2.3.
-    for field, value in ((ROUTINE, tags.routine_source), (BUILD, tags.build_id)):
+    for field, value in _stored_texts(tags):
         if value is not None:
             frames.append(TXXX(encoding=UTF16, desc=f"voiceroutine:{field}", text=[value]))
     if tags.cover:
@@ -279,7 +292,7 @@ def _write_mp4(path: Path, tags: SessionTags, chapters: Sequence[ChapterMark]) -
     if tags.comment:
         audio.tags["\xa9cmt"] = [tags.comment]
         audio.tags["desc"] = [tags.comment]  # what podcast apps show
-    for field, value in ((ROUTINE, tags.routine_source), (BUILD, tags.build_id)):
+    for field, value in _stored_texts(tags):
         if value is not None:
             audio.tags[f"----:org.voiceroutine:{field}"] = [MP4FreeForm(value.encode("utf-8"))]
     if tags.cover:
@@ -322,8 +335,7 @@ def _vorbis_comments(tags: SessionTags, chapters: Sequence[ChapterMark]) -> list
         ("DATE", tags.year or None),
         ("COMMENT", tags.comment or None),
         ("DESCRIPTION", tags.comment or None),
-        ("VOICEROUTINE_ROUTINE", tags.routine_source),
-        ("VOICEROUTINE_BUILD", tags.build_id),
+        *((f"VOICEROUTINE_{field.upper()}", value) for field, value in _stored_texts(tags)),
     ]
     for index, chapter in enumerate(chapters):
         comments.append((f"CHAPTER{index:03d}", _clock(chapter.start_ms)))
