@@ -217,6 +217,17 @@ def test_both_sides_rest_and_get_ready_before_switching(english: Phrasebook) -> 
     assert "Get into position." not in said[:switch]
 
 
+def test_both_sides_of_moving_reps_keep_their_tempo(english: Phrasebook) -> None:
+    text = QUIET.replace("get_ready: 0", "get_ready: 5s") + (
+        "title: T\nsteps:\n  - exercise: {name: Leg swing, reps: 3, tempo: 4s, sides: both}\n"
+    )
+    said = spoken(compile_text(text, english))
+    switch = said.index("Switch sides.")
+    assert said[:switch].count("[rep 4000]") == 3
+    assert said[switch:].count("[rep 4000]") == 3
+    assert said[said.index("[get-ready 5000]") + 1] == "Start with your right side."
+
+
 def test_alternate_sides_name_the_side_of_every_rep(english: Phrasebook) -> None:
     text = QUIET + (
         "title: T\nsteps:\n"
@@ -549,6 +560,24 @@ def test_breath_guide_both_keeps_voice_and_counts_with_the_tones(english: Phrase
     inhale = periods(compile_text(text, english), "inhale")[1]
     assert inhale.cues[0].sound == Sound("inhale", 3800)
     assert [cue.texts[0] for cue in inhale.cues[1:]] == ["Breathe in.", "two", "three", "four"]
+
+
+@pytest.mark.parametrize(
+    ("counts", "expected"),
+    [("", ["(inhale)"]), (", counts: true", ["(inhale)", "two", "three", "four"])],
+)
+def test_breath_guide_tones_counts_only_when_asked(
+    english: Phrasebook, counts: str, expected: list[str]
+) -> None:
+    text = (
+        QUIET
+        + f"title: T\nsteps:\n  - breathe: {{inhale: 4, exhale: 4, cycles: 2{counts}}}\n"
+        + "    guide: tones\n"
+    )
+    inhale = periods(compile_text(text, english), "inhale")[1]  # the voice names cycle 1 only
+    assert [cue.texts[0] if cue.texts else f"({cue.sound.name})" for cue in inhale.cues] == (
+        expected
+    )
 
 
 def test_count_last_more_seconds_than_the_hold_has_counts_what_it_has(

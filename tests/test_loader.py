@@ -135,18 +135,19 @@ def test_durations_in_every_form_load(tmp_path, written, expected_ms):
         f"  - pause: {written}\n"
         f"  - rest: {written}\n"
         f"  - exercise: {{name: Plank, hold: {written}}}\n"
+        f"  - exercise: {{name: March}}\n"
         f"    tempo: {written}\n"
         f"  - breathe: {{inhale: {written}, exhale: 4}}\n"
         f"    duration: {written}\n",
     )
-    pause, rest, exercise, breathe = routine.steps
+    pause, rest, exercise, moving, breathe = routine.steps
     assert routine.defaults.rest_between_sets == expected_ms
     assert isinstance(pause, PauseStep)
     assert pause.pause == expected_ms
     assert isinstance(rest, RestStep)
     assert rest.rest == expected_ms
     assert exercise.exercise.hold == expected_ms
-    assert exercise.tempo == expected_ms
+    assert moving.tempo == expected_ms
     assert isinstance(breathe, BreatheStep)
     assert breathe.breathe.inhale == expected_ms
     assert breathe.duration == expected_ms

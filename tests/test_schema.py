@@ -42,6 +42,8 @@ NOT_SCHEMA_ERRORS = {
     "yaml_unclosed_bracket",
     "yaml_unclosed_quote",
     "not_utf8_latin1",
+    "tempo_beside_a_catalogue_hold",
+    "tempo_and_hold_inline",
     # Limits: alias expansion, the size of numbers, durations and sessions, nesting.
     "alias_billion_laughs",
     "hold_too_long",

@@ -622,7 +622,6 @@ class _Compiler:
         for cycle in range(breathing.cycles):
             # With tones only, the first cycle still names each phase, to teach the tones.
             voice = breathing.guide != "tones" or cycle == 0
-            counts = breathing.counts and breathing.guide != "tones"
             for phase in breathing.phases:
                 cues: list[TimedCue] = []
                 if breathing.guide != "voice":
@@ -632,7 +631,7 @@ class _Compiler:
                     if phase.cue in SHORT_CUES:
                         texts += (self.phrases.first(SHORT_CUES[phase.cue]),)
                     cues.append(TimedCue(texts, 0))
-                if counts and phase.ms >= BREATH_COUNT_MIN_MS:
+                if breathing.counts and phase.ms >= BREATH_COUNT_MIN_MS:
                     cues += [
                         TimedCue((self.phrases.number(k),), (k - 1) * 1000)
                         for k in range(2, phase.ms // 1000 + 1)
@@ -842,6 +841,7 @@ def _first(override: T | None, own: T | None, default: D) -> T | D:
 
 def _resolve_breathing(step: BreatheStep, routine: Routine) -> Breathing:
     pattern = step.breathe
+    guide = step.guide or routine.defaults.guide
     phases = tuple(
         Phase(kind, ms, cue)
         for kind, ms, cue in (
@@ -869,9 +869,9 @@ def _resolve_breathing(step: BreatheStep, routine: Routine) -> Breathing:
         tuple(pattern.intro),
         phases,
         cycles,
-        pattern.counts,
+        guide != "tones" if pattern.counts is None else pattern.counts,
         step.guidance or routine.guidance,
-        step.guide or routine.defaults.guide,
+        guide,
     )
 
 

@@ -26,12 +26,13 @@ from pydantic import (
     PlainSerializer,
     Strict,
     Tag,
+    ValidationError,
     ValidationInfo,
     WithJsonSchema,
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from voiceroutine.access import MAX_MEDIA_BYTES, ReadAccess
 from voiceroutine.durations import parse_duration_ms
@@ -442,6 +443,25 @@ class ExerciseDefinition(Dosing):
     caution: SpokenText | None = None
     cues: Lines = []
 
+    @model_validator(mode="after")
+    def _tempo_or_hold(self) -> ExerciseDefinition:
+        if self.tempo is not None and self.hold is not None:
+            raise tempo_beside_a_hold(self.tempo, self.hold)
+        return self
+
+
+def tempo_beside_a_hold(tempo_ms: int, hold_ms: int) -> ValidationError:
+    """The error for a `tempo`, which paces reps that move, given to reps that are held."""
+    problem = PydanticCustomError(
+        "tempo_with_hold",
+        "this exercise holds each rep ({hold} s), and a tempo only paces reps that move "
+        "without a hold: remove one of hold and tempo",
+        {"hold": f"{hold_ms / 1000:g}"},
+    )
+    return ValidationError.from_exception_data(
+        "Exercise", [InitErrorDetails(type=problem, loc=("tempo",), input=tempo_ms)]
+    )
+
 
 ExerciseId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80)]
 
@@ -526,6 +546,13 @@ class ExerciseStep(Dosing):
         return _from_catalogue("exercises", value, info)
 
     @model_validator(mode="after")
+    def _tempo_or_hold(self) -> ExerciseStep:
+        hold = self.hold if self.hold is not None else self.exercise.hold
+        if self.tempo is not None and hold is not None:
+            raise tempo_beside_a_hold(self.tempo, hold)
+        return self
+
+    @model_validator(mode="after")
     def _text_beside_the_id(self) -> ExerciseStep:
         """Text written beside the exercise replaces the catalogue entry's (or the inline one's)."""
         changed = {key: getattr(self, key) for key in EXERCISE_TEXT_KEYS}
@@ -559,7 +586,8 @@ class BreathPattern(BreathAmount):
     hold: Duration = 0
     exhale: PositiveDuration
     hold_out: Duration = 0
-    counts: bool = True
+    counts: bool | None = None
+    """Count the seconds of long phases; by default yes, except under `guide: tones`."""
 
 
 class CatalogueBreathing(BreathPattern):

@@ -427,7 +427,14 @@ def _plain_message(detail: Any, node: SourceNode) -> str:
     if node.written is not None and value is node.value:
         value = _Written(node.written, value)
     message = str(detail["msg"]).removeprefix("Value error, ")
-    if kind in ("duration", "count_style", "breath_amount", "language", "unknown_id"):
+    if kind in (
+        "duration",
+        "count_style",
+        "breath_amount",
+        "language",
+        "unknown_id",
+        "tempo_with_hold",
+    ):
         if isinstance(value, _Written) and message.endswith(f"got {value.read_as!r}"):
             return message.removesuffix(f"{value.read_as!r}") + str(value)
         return message
