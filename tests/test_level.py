@@ -31,6 +31,17 @@ def test_a_file_at_its_target_under_the_limit_is_kept() -> None:
     assert next_level(FIRST, measured(-16.2, -2.0), -16.0, LINE_PEAK, 0.3) is None
 
 
+@pytest.mark.parametrize("lufs", [-16.37, -15.62])
+def test_a_file_within_what_is_promised_is_not_encoded_again(lufs: float) -> None:
+    # Measured on a 25-minute MP3: -16.37 LUFS; a second encode doubled the build's time.
+    assert next_level(FIRST, measured(lufs, -2.17), -16.0, LINE_PEAK, 0.3) is None
+
+
+def test_a_file_near_the_edge_of_what_is_promised_is_encoded_again() -> None:
+    raised = next_level(FIRST, measured(-16.45, -2.17), -16.0, LINE_PEAK, 0.3)
+    assert raised is not None and raised.gain_db == pytest.approx(9.45)
+
+
 def test_a_quiet_file_with_room_is_raised_by_what_it_missed() -> None:
     raised = next_level(FIRST, measured(-16.7, -2.6), -16.0, LINE_PEAK, 0.3)
     assert raised is not None and raised.gain_db == pytest.approx(9.7)
