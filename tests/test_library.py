@@ -226,3 +226,14 @@ def test_text_beside_an_id_replaces_the_entrys_and_keeps_the_rest(tmp_path) -> N
     assert step.exercise.cues == ["Breathe out as you lift."]
     assert step.exercise.setup == entry.setup and step.exercise.instructions == entry.instructions
     assert step.reps == 3
+
+
+LEAVING_THE_POSITION = re.compile(r"\b(come back|comes back|return|come down|come out)\b", re.I)
+
+
+def test_a_held_exercise_ends_its_instructions_in_the_position() -> None:
+    # The last instruction comes just before "And hold." (or its caution does): "Hold it
+    # there." after "turn slowly to the middle" would hold the wrong position.
+    for entry in load_catalogue("en").exercises.values():
+        if entry.hold is not None and entry.instructions:
+            assert not LEAVING_THE_POSITION.search(entry.instructions[-1]), entry.name
