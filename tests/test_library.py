@@ -12,17 +12,13 @@ import yaml
 
 from voiceroutine.compiler import compile_routine
 from voiceroutine.errors import VoiceroutineError
+from voiceroutine.languages import available_languages
 from voiceroutine.library.catalogue import (
     TRANSLATED_BREATHING_FIELDS,
     TRANSLATED_EXERCISE_FIELDS,
     load_catalogue,
 )
-from voiceroutine.library.phrasebook import (
-    PHRASE_KEYS,
-    available_languages,
-    load_phrasebook,
-    parse_phrasebook,
-)
+from voiceroutine.library.phrasebook import PHRASE_KEYS, load_phrasebook, parse_phrasebook
 from voiceroutine.loader import load_routine
 from voiceroutine.plan import Period, Speak
 
@@ -155,6 +151,23 @@ def test_a_five_line_routine_compiles_in_every_language(language: str, tmp_path:
     assert phrases.variants("safety")[0] in said
     assert phrases.variants("outro")[0] in said
     assert phrases.first("breathe_in") in said
+
+
+@pytest.mark.parametrize("tag", ["de", "de-DE", "de_DE", "DE", "de-Latn-AT"])
+def test_every_way_of_writing_a_language_gets_its_phrases_and_exercises(
+    tmp_path: Path, tag: str
+) -> None:
+    from voiceroutine import api
+
+    routine = tmp_path / "r.yaml"
+    routine.write_text(
+        f"title: T\nvoice: {{language: {tag}}}\nsteps:\n  - exercise: bridge\n",
+        encoding="utf-8",
+    )
+    said = [cue.text for cue in api.check(routine).cues if cue.kind == "speech"]
+    assert "Brücke." in said  # the German catalogue text, not the English "Bridge."
+    assert any(line.startswith("Diese Einheit dauert etwa") for line in said)
+    assert api.catalogue(tag).exercises["bridge"].name == "Brücke"
 
 
 def test_a_routines_own_library_adds_and_overrides_exercises(tmp_path: Path) -> None:

@@ -645,12 +645,10 @@ def write_extracted(extracted: Extracted, path: Path) -> list[Path]:
 
 def catalogue(language: str = "en") -> Catalogue:
     """The built-in exercises and breathing patterns, spoken text in `language`."""
-    from voiceroutine.library.phrasebook import available_languages
+    from voiceroutine.languages import bundled_language, unknown_language
 
-    if language.split("-")[0].lower() not in available_languages():
-        raise VoiceroutineError(
-            f"no language '{language}'; available: {', '.join(available_languages())}"
-        )
+    if bundled_language(language) is None:
+        raise VoiceroutineError(unknown_language(language))
     return load_catalogue(language)
 
 

@@ -546,10 +546,12 @@ def voices(
     else:
         engines = {name: offered(name) for name in engine_names()}
     if language:
-        wanted = language.lower().replace("_", "-")
+        from voiceroutine.languages import normalized_tag, primary_language
+
+        wanted = normalized_tag(language)
 
         def speaks(voice: VoiceInfo) -> bool:
-            return any(tag == wanted or tag.split("-")[0] == wanted for tag in voice.languages)
+            return any(tag == wanted or primary_language(tag) == wanted for tag in voice.languages)
 
         engines = {
             name: found if isinstance(found, str) else [v for v in found if speaks(v)]

@@ -8,8 +8,9 @@ from typing import Any
 from voiceroutine.access import NO_ALLOWANCES, Allowances, ReadAccess
 from voiceroutine.compiler import size_problem
 from voiceroutine.errors import Place, SourceWarning, VoiceroutineError
+from voiceroutine.languages import bundled_language
 from voiceroutine.library.catalogue import Catalogue, load_catalogue, load_library_file
-from voiceroutine.library.phrasebook import available_languages, load_phrasebook
+from voiceroutine.library.phrasebook import load_phrasebook
 from voiceroutine.routine import Routine
 from voiceroutine.yamlsource import (
     SourceNode,
@@ -101,6 +102,6 @@ def routine_catalogue(root: SourceNode, path: Path, access: ReadAccess) -> Catal
 def _language_of(root: SourceNode) -> str:
     voice = root.value.get("voice")
     language = voice.get("language") if isinstance(voice, dict) else None
-    if isinstance(language, str) and language.split("-")[0].lower() in available_languages():
+    if isinstance(language, str) and bundled_language(language) is not None:
         return language
     return "en"  # an invalid language is reported by validation

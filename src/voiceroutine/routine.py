@@ -36,6 +36,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from voiceroutine.access import MAX_MEDIA_BYTES, ReadAccess
 from voiceroutine.durations import parse_duration_ms
+from voiceroutine.languages import bundled_language, unknown_language
 
 STEP_KINDS = ("say", "pause", "rest", "exercise", "breathe", "sound", "repeat")
 PALETTE_SOUNDS = ("bell", "chime", "tick")
@@ -358,15 +359,8 @@ class Voice(StrictModel):
     @field_validator("language")
     @classmethod
     def _has_phrasebook(cls, language: str) -> str:
-        from voiceroutine.library.phrasebook import available_languages
-
-        languages = available_languages()
-        if language.lower().replace("_", "-").split("-")[0] not in languages:
-            raise PydanticCustomError(
-                "language",
-                "no phrasebook for language '{language}'; available: {languages}",
-                {"language": language, "languages": ", ".join(languages)},
-            )
+        if bundled_language(language) is None:
+            raise PydanticCustomError("language", unknown_language(language))
         return language
 
 

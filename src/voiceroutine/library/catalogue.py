@@ -11,6 +11,7 @@ import yaml
 from pydantic import Field
 
 from voiceroutine.errors import VoiceroutineError
+from voiceroutine.languages import primary_language
 from voiceroutine.library.phrasebook import BUNDLED_YAML_LOADER
 from voiceroutine.routine import CatalogueBreathing, CatalogueExercise, StrictModel
 from voiceroutine.yamlsource import parse_source, place_of, read_source, validate
@@ -56,7 +57,7 @@ def load_catalogue(language: str = "en") -> Catalogue:
             folder.joinpath("breathing.yaml").read_text(encoding="utf-8"), "breathing.yaml", True
         ),
     )
-    base = language.lower().replace("_", "-").split("-")[0]
+    base = primary_language(language)
     translation = folder / "i18n" / f"{base}.yaml"
     if base == "en" or not translation.is_file():
         return catalogue

@@ -10,6 +10,7 @@ from importlib import resources
 import yaml
 
 from voiceroutine.errors import VoiceroutineError
+from voiceroutine.languages import bundled_language, unknown_language
 
 PHRASE_KEYS = frozenset(
     {
@@ -68,23 +69,11 @@ class Rotation:
         return choice.format(**values)
 
 
-def available_languages() -> list[str]:
-    folder = resources.files("voiceroutine.library") / "phrases"
-    return sorted(
-        entry.name.removesuffix(".yaml")
-        for entry in folder.iterdir()
-        if entry.name.endswith(".yaml")
-    )
-
-
 def load_phrasebook(language: str) -> Phrasebook:
-    """The phrasebook for `language` (`en`, or `en-GB` falling back to `en`)."""
-    base = language.lower().replace("_", "-").split("-")[0]
-    languages = available_languages()
-    if base not in languages:
-        raise VoiceroutineError(
-            f"no phrasebook for language '{language}'; available: {', '.join(languages)}"
-        )
+    """The phrasebook for a language tag (`en`, or `en-GB` falling back to `en`)."""
+    base = bundled_language(language)
+    if base is None:
+        raise VoiceroutineError(unknown_language(language))
     return _bundled_phrasebook(base)
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from voiceroutine.errors import VoiceroutineError
+from voiceroutine.languages import normalized_tag, primary_language
 from voiceroutine.tts.base import RawClip, VoiceInfo, VoiceSettings
 from voiceroutine.tts.presets import effective_rate, preset_of, soften
 
@@ -120,7 +121,7 @@ class PiperEngine:
         """The voice file a name stands for: the bundled voice, or a path to an .onnx file."""
         name = voice.name
         if name is None or name.lower() in (BUNDLED_VOICE.lower(), "joe"):
-            if name is None and voice.language.lower().split("-")[0].split("_")[0] != "en":
+            if name is None and primary_language(voice.language) != "en":
                 raise VoiceroutineError(
                     f"the bundled Piper voice speaks English; for '{voice.language}', name "
                     "a Piper voice file for it (voice: {name: path/to/voice.onnx})"
@@ -226,7 +227,7 @@ class PiperEngine:
         return VoiceInfo(
             id=file.id,
             name=f"{config.get('dataset', file.id)} ({config.get('audio', {}).get('quality', '')})",
-            languages=(str(language).lower().replace("_", "-"),) if language else (),
+            languages=(normalized_tag(str(language)),) if language else (),
             speakers=tuple(sorted(names, key=names.__getitem__)),
         )
 

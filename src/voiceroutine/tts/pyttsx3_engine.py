@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 from voiceroutine.errors import VoiceroutineError
 from voiceroutine.interrupts import signals_held
+from voiceroutine.languages import normalized_tag, primary_language
 from voiceroutine.tts.base import RawClip, VoiceInfo, VoiceSettings
 from voiceroutine.tts.presets import effective_rate, preset_of, soften
 
@@ -85,14 +86,14 @@ class Pyttsx3Engine:
                 f"no {self.name} voice named '{voice.name}'{hint} "
                 "(run 'voiceroutine voices' to list them)"
             )
-        language = voice.language.lower().replace("_", "-")
-        base = language.split("-")[0]
+        language = normalized_tag(voice.language)
+        base = primary_language(language)
         preferred = (voice.preferred or "").lower()
         preferences = (
             lambda v: v.id.lower() == preferred,
             lambda v: language in v.languages,
             lambda v: _short_id(v) == language,
-            lambda v: any(tag.split("-")[0] == base for tag in v.languages),
+            lambda v: any(primary_language(tag) == base for tag in v.languages),
         )
         for matches in preferences:
             for candidate in self._voices:
@@ -232,7 +233,7 @@ class _DriverBackend:
 
 def _language_tag(raw: object) -> str:
     text = raw.decode("utf-8", "ignore") if isinstance(raw, bytes) else str(raw)
-    return text.strip("\x00").strip().lower().replace("_", "-")
+    return normalized_tag(text.strip("\x00"))
 
 
 def _read_clip(path: Path) -> RawClip:
