@@ -637,10 +637,9 @@ def exercise_show(
     catalogue = _run(ctx, lambda: api.catalogue(language))
     entry = catalogue.exercises.get(exercise_id)
     if entry is None:
-        import difflib
+        from voiceroutine.suggest import did_you_mean
 
-        close = difflib.get_close_matches(exercise_id, sorted(catalogue.exercises), n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        hint = did_you_mean(exercise_id, catalogue.exercises)
         _state(ctx).err.print(f"[bold red]error:[/] unknown exercise '{escape(exercise_id)}'{hint}")
         raise typer.Exit(1)
     sys.stdout.write(api.exercise_step_yaml(entry))

@@ -9,7 +9,6 @@ one in its definition).
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from voiceroutine.access import MAX_MEDIA_BYTES, ReadAccess
 from voiceroutine.durations import parse_duration_ms
 from voiceroutine.languages import bundled_language, unknown_language
+from voiceroutine.suggest import did_you_mean
 
 STEP_KINDS = ("say", "pause", "rest", "exercise", "breathe", "sound", "repeat")
 PALETTE_SOUNDS = ("bell", "chime", "tick")
@@ -275,8 +275,7 @@ class StrictModel(BaseModel):
             known = set(cls.model_fields)
             for key in data:
                 if key not in known:
-                    close = difflib.get_close_matches(str(key), sorted(known), n=1)
-                    hint = f" (did you mean '{close[0]}'?)" if close else ""
+                    hint = did_you_mean(str(key), known)
                     raise PydanticCustomError(
                         "unknown_key",
                         "unknown key '{key}'{hint}; expected one of: {known}",
@@ -478,8 +477,7 @@ def _from_catalogue(kind: str, value: Any, info: ValidationInfo) -> Any:
         catalogue = getattr(load_catalogue("en"), kind)
     if value in catalogue:
         return catalogue[value]
-    close = difflib.get_close_matches(value, sorted(catalogue), n=1)
-    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    hint = did_you_mean(value, catalogue)
     command = "exercises" if kind == "exercises" else "breathing"
     raise PydanticCustomError(
         "unknown_id",

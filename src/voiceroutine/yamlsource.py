@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import itertools
 import re
 from pathlib import Path
@@ -13,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from voiceroutine.errors import Place, SourceWarning, VoiceroutineError
 from voiceroutine.routine import STEP_KINDS
+from voiceroutine.suggest import did_you_mean
 
 MAX_FILE_BYTES = 1_000_000
 MAX_NODES = 100_000
@@ -487,7 +487,7 @@ def _step_message(value: Any) -> str:
     if len(kinds) > 1:
         return f"a step can only be one of {', '.join(kinds)}; split it into separate steps"
     for key in value:
-        close = difflib.get_close_matches(str(key), STEP_KINDS, n=1)
-        if close:
-            return f"unknown step '{key}' (did you mean '{close[0]}'?)"
+        hint = did_you_mean(str(key), STEP_KINDS)
+        if hint:
+            return f"unknown step '{key}'{hint}"
     return "a step needs one of: " + ", ".join(STEP_KINDS)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import difflib
 import io
 import os
 import sys
@@ -25,6 +24,7 @@ from typing import Any, Protocol
 from voiceroutine.errors import VoiceroutineError
 from voiceroutine.interrupts import signals_held
 from voiceroutine.languages import normalized_tag, primary_language
+from voiceroutine.suggest import did_you_mean
 from voiceroutine.tts.base import RawClip, VoiceInfo, VoiceSettings
 from voiceroutine.tts.presets import effective_rate, preset_of, soften
 
@@ -80,11 +80,9 @@ class Pyttsx3Engine:
                 if wanted in names:
                     return candidate
             known = sorted({_short_id(v) for v in self._voices} | {v.name for v in self._voices})
-            close = difflib.get_close_matches(voice.name, known, n=3)
-            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            hint = did_you_mean(voice.name, known, most=3)
             raise VoiceroutineError(
-                f"no {self.name} voice named '{voice.name}'{hint} "
-                "(run 'voiceroutine voices' to list them)"
+                f"no {self.name} voice named '{voice.name}'{hint}; 'voiceroutine voices' lists them"
             )
         language = normalized_tag(voice.language)
         base = primary_language(language)
