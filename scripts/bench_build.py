@@ -29,8 +29,10 @@ from pathlib import Path
 import numpy as np
 
 from voiceroutine.audio.ffmpeg import ffmpeg_exe
+from voiceroutine.audio.formats import FORMATS, AudioFormat
 
 RATE = 44_100
+MP3 = FORMATS["mp3"]
 BLOCK_MINUTES = 5
 
 
@@ -114,23 +116,28 @@ def ffmpeg_wrapper(log: Path) -> Path:
     return wrapper
 
 
-def bare_encode_seconds(built: Path, folder: Path) -> float:
-    """ffmpeg alone encoding the session's own PCM, with the build's MP3 settings.
+def bare_encode_seconds(built: Path, folder: Path, audio_format: AudioFormat = MP3) -> float:
+    """ffmpeg alone encoding the session's own PCM, with the build's settings for the format.
 
     The PCM is the built file decoded, so the encoder gets the same sound:
     LAME takes half again as long on noise as on speech and silence.
     """
     pcm = folder / "bare.raw"
+    rate = str(audio_format.default_rate)
     subprocess.run(
         [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", "-i", str(built),
-         "-f", "s16le", "-ac", "1", "-ar", str(RATE), str(pcm)],
+         "-f", "s16le", "-ac", "1", "-ar", rate, str(pcm)],
         check=True,
     )  # fmt: skip
+    codec = ["-c:a", audio_format.codec]
+    kbps = audio_format.bitrate(None, 1)
+    if kbps is not None:
+        codec += ["-b:a", f"{kbps}k"]
     started = time.perf_counter()
     subprocess.run(
         [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", "-f", "s16le",
-         "-ar", str(RATE), "-ac", "1", "-i", str(pcm), "-c:a", "libmp3lame", "-b:a", "64k",
-         "-f", "mp3", str(folder / "bare.mp3")],
+         "-ar", rate, "-ac", "1", "-i", str(pcm), *codec, "-f", audio_format.muxer,
+         str(folder / f"bare.{audio_format.extension}")],
         check=True,
     )  # fmt: skip
     seconds = time.perf_counter() - started
