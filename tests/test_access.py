@@ -188,3 +188,26 @@ def test_sessions_over_12_hours_need_max_hours(
     assert run_cli("check", "long.yaml", cwd=routines).returncode == 0
     shorter = run_cli("--max-hours", "2", "check", "long.yaml", cwd=routines)
     assert "more than 2 hours" in shorter.stderr
+
+
+def test_a_command_reads_the_config_file_once(
+    layout: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from voiceroutine import access
+    from voiceroutine.cli import app
+
+    routines, _ = layout
+    write(routines, "brown-noise")
+    reads: list[Path] = []
+    real = access.read_config
+    monkeypatch.setattr(access, "read_config", lambda path: reads.append(path) or real(path))
+    files = [str(routines / "routine.yaml")]
+    for name in ("a", "b", "c"):
+        (routines / f"{name}.yaml").write_text((routines / "routine.yaml").read_text())
+        files.append(str(routines / f"{name}.yaml"))
+    result = CliRunner().invoke(app, ["check", "--no-chapters", *files])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("ok ") == 4
+    assert len(reads) == 1

@@ -8,7 +8,7 @@ sounds elsewhere allows that folder with `--allow-dir` or in the config file.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from voiceroutine.errors import Place, VoiceroutineError
@@ -89,25 +89,35 @@ def valid_max_hours(hours: object) -> bool:
 class Allowances:
     """What the user allows a routine beyond its defaults, from the command line.
 
-    The config file's settings are added when they are read (`read_access`,
-    `session_limit_ms`), so the Python API honours them as the CLI does.
+    The config file's settings are added to them, so the Python API honours
+    them as the CLI does: read once by `with_config` (a command does so as it
+    starts), else each time they are needed.
     """
 
     folders: tuple[Path, ...] = ()
     """Folders besides the routine's own that its files may lie in."""
     max_hours: float | None = None
     """The longest session, in hours; None means the config's, else 12."""
+    config: UserConfig | None = None
+    """The config file's settings once read; None reads the file at each use."""
+
+    def with_config(self) -> Allowances:
+        """These allowances with the config file read now, once."""
+        return replace(self, config=read_config(config_file()))
+
+    def _config(self) -> UserConfig:
+        return self.config if self.config is not None else read_config(config_file())
 
     def read_access(self, routine: Path) -> ReadAccess:
         """The folders a routine's files must lie in."""
-        every = [routine.parent, *self.folders, *read_config(config_file()).allow_dirs]
+        every = [routine.parent, *self.folders, *self._config().allow_dirs]
         return ReadAccess(tuple(folder.resolve() for folder in every))
 
     def session_limit_ms(self) -> int:
         """How long a session may last, in milliseconds."""
         hours = self.max_hours
         if hours is None:
-            hours = read_config(config_file()).max_hours or DEFAULT_MAX_HOURS
+            hours = self._config().max_hours or DEFAULT_MAX_HOURS
         return round(hours * 3_600_000)
 
 

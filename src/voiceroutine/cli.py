@@ -190,7 +190,8 @@ def main_options(
     """Turn a routine written in YAML into a voice-guided audio session."""
     state = _state(ctx)
     state.debug = debug
-    state.allowances = Allowances(tuple(allow_dir or ()), max_hours)
+    allowed = Allowances(tuple(allow_dir or ()), max_hours)
+    state.allowances = _run(ctx, allowed.with_config)  # the config file, read once
 
 
 @app.command()

@@ -11,7 +11,9 @@ from voiceroutine.errors import Place, SourceWarning, VoiceroutineError
 from voiceroutine.languages import bundled_language
 from voiceroutine.library.catalogue import Catalogue, load_catalogue, load_library_file
 from voiceroutine.library.phrasebook import load_phrasebook
-from voiceroutine.routine import Routine
+from voiceroutine.routine import LoadContext, Routine
+from voiceroutine.tts.registry import engine_names
+from voiceroutine.wording import ROUTINE_WORDING
 from voiceroutine.yamlsource import (
     SourceNode,
     parse_source,
@@ -64,8 +66,10 @@ def parse_routine(
     root = parse_source(text, path, "routine with a title and steps", warnings=warnings)
     access = allowances.read_access(path)
     catalogue = routine_catalogue(root, path, access)
-    context = {**catalogue.as_context(), "base_dir": path.parent, "access": access}
-    routine = validate(Routine, root, path, context)
+    context = LoadContext(
+        catalogue.exercises, catalogue.breathing, path.parent, access, tuple(engine_names())
+    )
+    routine = validate(Routine, root, path, context, ROUTINE_WORDING)
     limit_ms = allowances.session_limit_ms()
     problem = size_problem(routine, load_phrasebook(routine.voice.language), limit_ms)
     if problem is not None:

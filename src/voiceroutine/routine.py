@@ -10,7 +10,7 @@ one in its definition).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -36,14 +36,17 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from voiceroutine.access import MAX_MEDIA_BYTES, ReadAccess
 from voiceroutine.durations import parse_duration_ms
 from voiceroutine.languages import bundled_language, unknown_language
+from voiceroutine.names import (
+    AMBIENCES,
+    ID_PATTERN,
+    IMAGE_SUFFIXES,
+    PALETTE_SOUNDS,
+    STEP_KINDS,
+    WORDS_PATTERN,
+)
 from voiceroutine.suggest import did_you_mean
+from voiceroutine.tts.registry import unknown_engine
 
-STEP_KINDS = ("say", "pause", "rest", "exercise", "breathe", "sound", "repeat")
-PALETTE_SOUNDS = ("bell", "chime", "tick")
-"""Sounds synthesized in code that a routine can name; anything else names a sound file."""
-AMBIENCES = ("brown-noise", "rain", "drone")
-"""Music beds generated in code; anything else names a music file."""
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 MAX_TEXT_LENGTH = 2000
 
 
@@ -80,7 +83,9 @@ Duration = Annotated[
 
 PositiveDuration = Annotated[Duration, Field(gt=0)]
 SpokenText = Annotated[
-    str, Field(min_length=1, max_length=MAX_TEXT_LENGTH, pattern=r"\w"), BeforeValidator(_text)
+    str,
+    Field(min_length=1, max_length=MAX_TEXT_LENGTH, pattern=WORDS_PATTERN),
+    BeforeValidator(_text),
 ]
 """Text the voice speaks: it must contain a word."""
 
@@ -101,6 +106,26 @@ Lines = Annotated[list[SpokenText], BeforeValidator(_lines), Field(json_schema_e
 Whole = Annotated[int, Strict()]
 
 
+@dataclass(frozen=True)
+class LoadContext:
+    """What validating a routine needs from outside it; loader.py builds it for each file."""
+
+    exercises: Mapping[str, ExerciseDefinition]
+    """The catalogue's exercises by id, in the routine's language, with its own library's."""
+    breathing: Mapping[str, BreathPattern]
+    base_dir: Path
+    """The routine's folder: the files it names are found from there."""
+    access: ReadAccess
+    engines: tuple[str, ...]
+    """The speech engines that can be asked for by name."""
+
+
+def _load_context(info: ValidationInfo) -> LoadContext:
+    if not isinstance(info.context, LoadContext):
+        raise TypeError("a routine is validated with a LoadContext (see loader.py)")
+    return info.context
+
+
 def _file_next_to_routine(value: str, info: ValidationInfo, what: str) -> str:
     """A file the routine names, resolved against the routine's folder.
 
@@ -108,7 +133,7 @@ def _file_next_to_routine(value: str, info: ValidationInfo, what: str) -> str:
     the user allowed more) and be no larger than MAX_MEDIA_BYTES.
     """
     try:
-        return _checked_file(value, info.context or {}, what)
+        return _checked_file(value, _load_context(info), what)
     except (OSError, ValueError, RuntimeError) as error:  # a name the system cannot use
         if isinstance(error, PydanticCustomError):
             raise
@@ -120,14 +145,12 @@ def _file_next_to_routine(value: str, info: ValidationInfo, what: str) -> str:
         ) from None
 
 
-def _checked_file(value: str, context: dict[str, Any], what: str) -> str:
-    base = context.get("base_dir")
+def _checked_file(value: str, context: LoadContext, what: str) -> str:
     path = Path(value).expanduser()
-    if base is not None and not path.is_absolute():
-        path = Path(base) / path
-    access: ReadAccess | None = context.get("access")
-    if access is not None and not access.permits(path):
-        raise PydanticCustomError("file_outside", access.refusal(value))
+    if not path.is_absolute():
+        path = context.base_dir / path
+    if not context.access.permits(path):
+        raise PydanticCustomError("file_outside", context.access.refusal(value))
     if not path.is_file():
         raise PydanticCustomError(
             "file_missing",
@@ -348,11 +371,11 @@ class Voice(StrictModel):
 
     @field_validator("engine")
     @classmethod
-    def _is_registered(cls, engine: str) -> str:
-        from voiceroutine.tts.registry import engine_names, unknown_engine
-
-        if engine not in engine_names():
-            raise PydanticCustomError("engine", "{message}", {"message": unknown_engine(engine)})
+    def _is_registered(cls, engine: str, info: ValidationInfo) -> str:
+        engines = _load_context(info).engines
+        if engine not in engines:
+            message = unknown_engine(engine, engines)
+            raise PydanticCustomError("engine", "{message}", {"message": message})
         return engine
 
     @field_validator("language")
@@ -456,7 +479,7 @@ def tempo_beside_a_hold(tempo_ms: int, hold_ms: int) -> ValidationError:
     )
 
 
-ExerciseId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80)]
+ExerciseId = Annotated[str, Field(pattern=ID_PATTERN, max_length=80)]
 
 
 class CatalogueExercise(ExerciseDefinition):
@@ -470,11 +493,7 @@ def _from_catalogue(kind: str, value: Any, info: ValidationInfo) -> Any:
     """Replace an id with the catalogue's entry of that kind (`exercises` or `breathing`)."""
     if not isinstance(value, str):
         return value
-    catalogue = (info.context or {}).get(kind)
-    if catalogue is None:
-        from voiceroutine.library.catalogue import load_catalogue
-
-        catalogue = getattr(load_catalogue("en"), kind)
+    catalogue: Mapping[str, BaseModel] = getattr(_load_context(info), kind)
     if value in catalogue:
         return catalogue[value]
     hint = did_you_mean(value, catalogue)

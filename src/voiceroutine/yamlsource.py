@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from dataclasses import field as default
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic_core.core_schema import ErrorType
 
 from voiceroutine.errors import Place, SourceWarning, VoiceroutineError
-from voiceroutine.routine import STEP_KINDS
-from voiceroutine.suggest import did_you_mean
 
 MAX_FILE_BYTES = 1_000_000
 MAX_NODES = 100_000
@@ -91,14 +93,36 @@ def parse_source(
     return root
 
 
+@dataclass(frozen=True)
+class Wording:
+    """How a model's own errors are put in words: the model's module knows, this one does not.
+
+    Errors of a type pydantic does not define are the model's own, and their
+    message is shown as it is; `by_type` words one from the YAML value at its
+    place instead, and `by_pattern` the value that does not match a pattern.
+    """
+
+    union_tags: frozenset[str] = frozenset()
+    """Tags pydantic puts in an error's location after a list index: not keys of the YAML."""
+    by_type: Mapping[str, Callable[[Any], str]] = default(default_factory=dict)
+    by_pattern: Mapping[str, Callable[[Any], str]] = default(default_factory=dict)
+
+
+PLAIN = Wording()
+
+
 def validate(
-    model: type[M], root: SourceNode, path: Path, context: dict[str, Any] | None = None
+    model: type[M],
+    root: SourceNode,
+    path: Path,
+    context: Any = None,
+    wording: Wording = PLAIN,
 ) -> M:
     """Validate parsed data against `model`; the first problem is raised with its place."""
     try:
         return model.model_validate(root.value, context=context)
     except ValidationError as error:
-        raise _problems(error, root, path) from None
+        raise _problems(error, root, path, wording) from None
     except (OSError, RuntimeError) as error:  # a check of a named file failed unexpectedly
         name = getattr(error, "filename", None)
         reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
@@ -366,10 +390,12 @@ def _shorten(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _problems(error: ValidationError, root: SourceNode, path: Path) -> VoiceroutineError:
+def _problems(
+    error: ValidationError, root: SourceNode, path: Path, wording: Wording
+) -> VoiceroutineError:
     """Every problem pydantic found, in file order: the first, carrying the others."""
     problems = sorted(
-        (_describe(detail, root, path) for detail in error.errors(include_url=False)),
+        (_describe(detail, root, path, wording) for detail in error.errors(include_url=False)),
         key=lambda problem: (
             (problem.place.line or 0, problem.place.column or 0) if problem.place else (0, 0)
         ),
@@ -385,33 +411,36 @@ def printable(text: str) -> str:
     return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
-def _describe(detail: Any, root: SourceNode, path: Path) -> VoiceroutineError:
-    node, field = _walk(root, detail["loc"])
+def _describe(detail: Any, root: SourceNode, path: Path, wording: Wording) -> VoiceroutineError:
+    node, field = _walk(root, detail["loc"], wording.union_tags)
     kind = detail["type"]
     context = detail.get("ctx") or {}
     if kind == "unknown_key":
         bad_key = context["key"]
         mark = node.key_marks.get(bad_key, node.mark)
         return VoiceroutineError(detail["msg"], _place(path, mark))
-    if kind == "step_kind":
-        return VoiceroutineError(_step_message(node.value), _place(path, node.mark))
+    if kind in wording.by_type:
+        return VoiceroutineError(wording.by_type[kind](node.value), _place(path, node.mark))
     if kind == "missing":
         return VoiceroutineError(f"missing key '{detail['loc'][-1]}'", _place(path, node.mark))
     label = f"{field}: " if field else ""
-    return VoiceroutineError(label + _plain_message(detail, node), _place(path, node.mark))
+    message = _plain_message(detail, node, wording)
+    return VoiceroutineError(label + message, _place(path, node.mark))
 
 
-def _walk(root: SourceNode, loc: tuple[Any, ...]) -> tuple[SourceNode, str | None]:
+def _walk(
+    root: SourceNode, loc: tuple[Any, ...], union_tags: frozenset[str]
+) -> tuple[SourceNode, str | None]:
     """Follow a pydantic error location through the YAML nodes as far as it goes.
 
-    In a list of steps, pydantic puts the step's kind (its union tag) after
-    the index; that is not a key of the YAML, so it is skipped.
+    In a list of tagged unions (steps), pydantic puts the item's tag after the
+    index; that is not a key of the YAML, so it is skipped.
     """
     node = root
     field: str | None = None
     after_index = False
     for part in loc:
-        if after_index and part in STEP_KINDS and isinstance(node.value, dict):
+        if after_index and part in union_tags and isinstance(node.value, dict):
             after_index = False
             continue
         after_index = isinstance(part, int)
@@ -421,36 +450,31 @@ def _walk(root: SourceNode, loc: tuple[Any, ...]) -> tuple[SourceNode, str | Non
     return node, field
 
 
-def _plain_message(detail: Any, node: SourceNode) -> str:
+PYDANTIC_ERRORS = frozenset(get_args(ErrorType))
+"""The error types pydantic itself raises; any other is a model's own, worded by the model."""
+
+
+def _plain_message(detail: Any, node: SourceNode, wording: Wording) -> str:
     kind = detail["type"]
     value = detail.get("input")
     if node.written is not None and value is node.value:
         value = _Written(node.written, value)
     message = str(detail["msg"]).removeprefix("Value error, ")
-    if kind in (
-        "duration",
-        "count_style",
-        "breath_amount",
-        "language",
-        "unknown_id",
-        "tempo_with_hold",
-    ):
+    if kind not in PYDANTIC_ERRORS:
         if isinstance(value, _Written) and message.endswith(f"got {value.read_as!r}"):
             return message.removesuffix(f"{value.read_as!r}") + str(value)
         return message
     if kind == "too_short":
         return "needs at least one item"
-    if kind == "string_pattern_mismatch":
-        if detail["ctx"]["pattern"] == r"\w":
-            return "needs words to speak"
-        return f"use lowercase letters, digits and hyphens, got {_show(value)}"
+    if kind == "string_pattern_mismatch" and detail["ctx"]["pattern"] in wording.by_pattern:
+        return wording.by_pattern[detail["ctx"]["pattern"]](value)
     if kind == "model_type":
-        return f"expected a mapping of keys, got {_show(value)}"
+        return f"expected a mapping of keys, got {shown(value)}"
     if kind == "model_attributes_type":
-        return f"expected a mapping of keys or a name, got {_show(value)}"
+        return f"expected a mapping of keys or a name, got {shown(value)}"
     message = message[0].lower() + message[1:]
     if kind.endswith("_type") or kind.endswith("_parsing") or kind in ("literal_error", "enum"):
-        return f"{message}, got {_show(value)}"
+        return f"{message}, got {shown(value)}"
     return message
 
 
@@ -468,7 +492,8 @@ class _Written:
         return self.text
 
 
-def _show(value: Any) -> str:
+def shown(value: Any) -> str:
+    """A value as an error message shows it: `'text'`, `3`, `a list`, `nothing`."""
     if isinstance(value, _Written):
         return str(value)
     if isinstance(value, (dict, list)):
@@ -478,16 +503,3 @@ def _show(value: Any) -> str:
     if isinstance(value, (str, int, float, bool)):
         return repr(value)
     return f"'{value}'"
-
-
-def _step_message(value: Any) -> str:
-    if not isinstance(value, dict):
-        return f"each step must be a mapping such as 'say: Hello', got {_show(value)}"
-    kinds = [kind for kind in STEP_KINDS if kind in value]
-    if len(kinds) > 1:
-        return f"a step can only be one of {', '.join(kinds)}; split it into separate steps"
-    for key in value:
-        hint = did_you_mean(str(key), STEP_KINDS)
-        if hint:
-            return f"unknown step '{key}'{hint}"
-    return "a step needs one of: " + ", ".join(STEP_KINDS)

@@ -11,7 +11,7 @@ import numpy as np
 
 from voiceroutine.audio.sounds import read_audio_file
 from voiceroutine.errors import Place, VoiceroutineError
-from voiceroutine.routine import AMBIENCES as BUILT_IN_AMBIENCES
+from voiceroutine.names import AMBIENCES as BUILT_IN_AMBIENCES
 
 AMBIENCES: tuple[str, ...] = BUILT_IN_AMBIENCES
 

@@ -10,8 +10,8 @@ import numpy as np
 
 from voiceroutine.audio.ffmpeg import audio_segment_class
 from voiceroutine.errors import Place, VoiceroutineError
+from voiceroutine.names import PALETTE_SOUNDS
 from voiceroutine.plan import TONES
-from voiceroutine.routine import PALETTE_SOUNDS
 
 SOUND_NAMES: tuple[str, ...] = PALETTE_SOUNDS
 """Fixed-length sounds a routine can ask for by name."""

@@ -14,6 +14,7 @@ from voiceroutine.errors import VoiceroutineError
 from voiceroutine.languages import primary_language
 from voiceroutine.library.phrasebook import BUNDLED_YAML_LOADER
 from voiceroutine.routine import CatalogueBreathing, CatalogueExercise, StrictModel
+from voiceroutine.wording import ROUTINE_WORDING
 from voiceroutine.yamlsource import parse_source, place_of, read_source, validate
 
 TRANSLATED_EXERCISE_FIELDS = ("name", "setup", "instructions", "caution", "cues")
@@ -41,9 +42,6 @@ class Catalogue:
         return Catalogue(
             {**self.exercises, **local.exercises}, {**self.breathing, **local.breathing}
         )
-
-    def as_context(self) -> dict[str, Any]:
-        return {"exercises": self.exercises, "breathing": self.breathing}
 
 
 def load_catalogue(language: str = "en") -> Catalogue:
@@ -96,7 +94,7 @@ def _with_texts(entry: Any, texts: dict[str, Any] | None, fields: tuple[str, ...
 def _load_library_text(text: str, name: str, bundled: bool = False) -> LibraryFile:
     path = Path(name)
     root = parse_source(text, path, "catalogue", bundled)
-    library = validate(LibraryFile, root, path)
+    library = validate(LibraryFile, root, path, wording=ROUTINE_WORDING)
     for kind, entries in (("exercises", library.exercises), ("patterns", library.patterns)):
         seen: set[str] = set()
         for index, entry in enumerate(entries):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from functools import lru_cache
 from importlib.metadata import EntryPoint, entry_points
 
@@ -58,9 +59,10 @@ def engine_names() -> list[str]:
     return sorted(engine_entry_points())
 
 
-def unknown_engine(name: str) -> str:
-    """The message for an engine nobody registered, listing the ones that are."""
-    return f"unknown speech engine '{name}'; choose one of: {', '.join(engine_names())}"
+def unknown_engine(name: str, names: Sequence[str] | None = None) -> str:
+    """The message for an engine nobody registered, listing the ones that are (`names`)."""
+    known = engine_names() if names is None else names
+    return f"unknown speech engine '{name}'; choose one of: {', '.join(known)}"
 
 
 def create_engine(name: str) -> Engine:
