@@ -35,6 +35,7 @@ CASE_SECONDS = 10.0
 _catalogue = load_catalogue("en")
 EXERCISE_IDS = tuple(sorted(_catalogue.exercises))
 BREATHING_IDS = tuple(sorted(_catalogue.breathing))
+HELD_EXERCISES = frozenset(id for id, entry in _catalogue.exercises.items() if entry.hold)
 del _catalogue
 
 
@@ -638,7 +639,12 @@ def valid_step(draw: st.DrawFn, depth: int = 0) -> dict[str, Any]:
                 {}, optional={"start": st.sampled_from(["chime", "none"]), "end": st.just("tick")}
             ),
         }
-        return {**step, **_chosen(draw, options)}
+        dosing = _chosen(draw, options)
+        exercise = step["exercise"]
+        held = "hold" in dosing or (isinstance(exercise, str) and exercise in HELD_EXERCISES)
+        if held:
+            dosing.pop("tempo", None)  # a tempo paces reps that move; beside a hold it is refused
+        return {**step, **dosing}
     if kind == "breathe":
         inline = st.fixed_dictionaries(
             {"inhale": st.integers(1, 8), "exhale": st.integers(1, 8)},
