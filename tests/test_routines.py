@@ -34,9 +34,11 @@ def shortened(data: dict) -> dict:
             entry = step["exercise"]
             definition = exercises[entry] if isinstance(entry, str) else None
             holds = "hold" in step or (definition and definition.hold) or "hold" in entry
-            step.update(reps=1, sets=1, tempo="1s", rest_between="0s")
+            step.update(reps=1, sets=1, rest_between="0s")
             if holds:
                 step["hold"] = "2s"
+            else:
+                step["tempo"] = "1s"  # a tempo beside a hold is refused
         elif "breathe" in step:
             step.pop("duration", None)
             step["cycles"] = 1
