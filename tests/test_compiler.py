@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from voiceroutine.compiler import MAX_PLAN_ITEMS, MAX_REPEAT_DEPTH, compile_routine, size_problem
+from voiceroutine.compile import MAX_PLAN_ITEMS, MAX_REPEAT_DEPTH, compile_routine, size_problem
 from voiceroutine.errors import VoiceroutineError
 from voiceroutine.library.phrasebook import Phrasebook, load_phrasebook
 from voiceroutine.loader import parse_routine

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from voiceroutine.compiler import compile_routine
+from voiceroutine.compile import compile_routine
 from voiceroutine.errors import VoiceroutineError
 from voiceroutine.languages import available_languages
 from voiceroutine.library.catalogue import (

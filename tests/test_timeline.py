@@ -6,7 +6,7 @@ import itertools
 from pathlib import Path
 
 from fakes import fake_clip_ms
-from voiceroutine.compiler import compile_routine
+from voiceroutine.compile import compile_routine
 from voiceroutine.library.phrasebook import Phrasebook
 from voiceroutine.loader import parse_routine
 from voiceroutine.plan import Gap, Period, Plan, Speak, TimedCue

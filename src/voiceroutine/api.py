@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from voiceroutine.access import NO_ALLOWANCES, Allowances
-from voiceroutine.compiler import compile_routine
+from voiceroutine.compile import compile_routine
 from voiceroutine.errors import Place, SourceWarning, VoiceroutineError
 from voiceroutine.library.catalogue import Catalogue, load_catalogue
 from voiceroutine.library.phrasebook import load_phrasebook
@@ -142,10 +142,11 @@ def compile_file(
     )
     with _in_file(path):
         # The intro says how long the session is: measure a first draft with estimated speech.
-        draft = compile_routine(routine, phrases, max_ms=max_ms)
+        # The routine's size was checked as it was loaded, against the same limit.
+        draft = compile_routine(routine, phrases, max_ms=max_ms, checked=True)
         estimate = _schedule_estimated(draft, effective_rate(voice), engine_name).duration_ms
         minutes = announced_minutes(estimate)
-        plan = compile_routine(routine, phrases, minutes, max_ms)
+        plan = compile_routine(routine, phrases, minutes, max_ms, checked=True)
     return Compiled(
         path, routine, plan, engine_name, voice, minutes, max_ms, tuple(source_warnings)
     )
@@ -333,7 +334,7 @@ def spoken_timeline(
     minutes = announced_minutes(timeline.duration_ms)
     if compiled.minutes and minutes != compiled.minutes:
         phrases = load_phrasebook(compiled.routine.voice.language)
-        plan = compile_routine(compiled.routine, phrases, minutes, compiled.max_ms)
+        plan = compile_routine(compiled.routine, phrases, minutes, compiled.max_ms, checked=True)
         texts = set(plan.texts())
         missing = [text for text in dict.fromkeys(plan.texts()) if text not in speech.clips]
         extra = speak_all(missing, engine, compiled.voice, cache, sample_rate)

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from voiceroutine.access import NO_ALLOWANCES, Allowances, ReadAccess
-from voiceroutine.compiler import size_problem
+from voiceroutine.compile import size_problem
 from voiceroutine.errors import Place, SourceWarning, VoiceroutineError
 from voiceroutine.languages import bundled_language
 from voiceroutine.library.catalogue import Catalogue, load_catalogue, load_library_file
