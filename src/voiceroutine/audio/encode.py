@@ -22,6 +22,7 @@ from voiceroutine.audio.truepeak import (
     GrowingFileCheck,
     Measurement,
     OutputMeter,
+    PeakCheck,
     measure_file,
     stream_check,
 )
@@ -42,10 +43,11 @@ def encode(
 ) -> Measurement:
     """Encode 16-bit PCM blocks into `destination` and measure it as players decode it.
 
-    The true peak and loudness are of the decoded audio (truepeak.py): where
-    the format allows, the encoded stream goes to a decoder while it is
-    written, so the check runs on the other core; MP4 is decoded afterwards;
-    lossless formats are metered on their PCM. Raises
+    The true peak and loudness are of the decoded audio (truepeak.py): the
+    encoded stream goes to a decoder while it is written, so the check runs on
+    the other core (MP3 and Vorbis are decoded here as the file grows; Opus and
+    AAC by a second ffmpeg, fed by the tee muxer); lossless formats are
+    metered on their PCM. Raises
     VoiceroutineError on failure; `name` is how the file is called in
     messages (the destination may be a temporary file).
     """
@@ -60,33 +62,33 @@ def encode(
     if audio_format.codec in MINIAUDIO_FORMATS:
         destination.write_bytes(b"")  # the check reads the file as it grows: nothing stale
         growing = GrowingFileCheck(destination, audio_format.codec, sample_rate, channels, label)
-    inputs = _pcm_input(sample_rate, channels)
     with tempfile.TemporaryDirectory(prefix="voiceroutine-") as folder:
-        outputs = ["-map", "0:a"]
+        chapter_file = None
         if audio_format.chapters_by_ffmpeg and chapters:
-            metadata = Path(folder) / "chapters.txt"
-            metadata.write_text(ffmetadata(chapters), encoding="utf-8")
-            # Chapters with their titles come from the file; tags.py writes the rest.
-            inputs += ["-i", str(metadata)]
-            outputs += ["-map_chapters", "1", "-map_metadata", "1"]
-        else:
-            outputs += ["-map_metadata", "-1"]
-        arguments = ["-loglevel", "error", "-nostats", "-y", *inputs, *outputs]
-        arguments += _codec(audio_format, bitrate_kbps, channels)
+            chapter_file = Path(folder) / "chapters.txt"
+            chapter_file.write_text(ffmetadata(chapters), encoding="utf-8")
         check = None
-        if stream is None:
-            arguments += [*audio_format.options, "-f", audio_format.muxer, destination.name]
-        else:
-            arguments += ["-f", "tee", tee_outputs(audio_format, destination.name, stream)]
+        if stream is not None:
             check = stream_check(audio_format.codec, stream, sample_rate, channels, label)
-        try:
-            run = pipe_into_ffmpeg(
-                arguments, pcm_blocks, cwd=destination.parent, attach_output=check
+        if stream is not None and chapter_file is not None:
+            # The tee muxer passes no chapters on: encode with the check into the temporary
+            # folder, then copy the stream beside the chapters into the destination.
+            encoded = Path(folder) / f"encoded.{audio_format.extension}"
+            tee = tee_outputs(audio_format, encoded.name, stream, with_options=False)
+            arguments = _encode_arguments(audio_format, bitrate_kbps, sample_rate, channels)
+            arguments += ["-f", "tee", tee]
+            run = _run_encoder(arguments, pcm_blocks, Path(folder), check, growing)
+            if run.code == 0:
+                _remux_with_chapters(encoded, chapter_file, destination, audio_format, label)
+        else:
+            arguments = _encode_arguments(
+                audio_format, bitrate_kbps, sample_rate, channels, chapter_file
             )
-        except BaseException:
-            if growing is not None:
-                growing.cancel()
-            raise
+            if stream is None:
+                arguments += [*audio_format.options, "-f", audio_format.muxer, destination.name]
+            else:
+                arguments += ["-f", "tee", tee_outputs(audio_format, destination.name, stream)]
+            run = _run_encoder(arguments, pcm_blocks, destination.parent, check, growing)
     if run.code != 0:
         if growing is not None:
             growing.cancel()
@@ -100,6 +102,56 @@ def encode(
     if run.output is not None:
         return run.output
     return measure_file(destination, sample_rate, channels)
+
+
+def _encode_arguments(
+    audio_format: AudioFormat,
+    bitrate_kbps: int | None,
+    sample_rate: int,
+    channels: int,
+    chapter_file: Path | None = None,
+) -> list[str]:
+    """ffmpeg's arguments up to the output: PCM on stdin in the format's codec, no tags.
+
+    With `chapter_file` (ffmpeg's metadata format), its chapters and their titles
+    are written too; tags.py writes the other tags.
+    """
+    arguments = ["-loglevel", "error", "-nostats", "-y", *_pcm_input(sample_rate, channels)]
+    if chapter_file is not None:
+        arguments += ["-i", str(chapter_file), "-map", "0:a"]
+        arguments += ["-map_chapters", "1", "-map_metadata", "1"]
+    else:
+        arguments += ["-map", "0:a", "-map_metadata", "-1"]
+    return [*arguments, *_codec(audio_format, bitrate_kbps, channels)]
+
+
+def _run_encoder(
+    arguments: list[str],
+    pcm_blocks: Iterable[bytes],
+    cwd: Path,
+    check: PeakCheck | None,
+    growing: GrowingFileCheck | None,
+) -> FfmpegRun[Measurement]:
+    """Run the encoder; a check of the file as it grows is cancelled if it cannot finish."""
+    try:
+        return pipe_into_ffmpeg(arguments, pcm_blocks, cwd=cwd, attach_output=check)
+    except BaseException:
+        if growing is not None:
+            growing.cancel()
+        raise
+
+
+def _remux_with_chapters(
+    encoded: Path, chapter_file: Path, destination: Path, audio_format: AudioFormat, label: str
+) -> None:
+    """Copy the encoded stream into `destination` with the chapters and the format's options."""
+    arguments = ["-loglevel", "error", "-nostats", "-y", "-i", str(encoded)]
+    arguments += ["-i", str(chapter_file), "-map", "0:a", "-map_chapters", "1"]
+    arguments += ["-map_metadata", "1", "-c", "copy", *audio_format.options]
+    arguments += ["-f", audio_format.muxer, destination.name]
+    run = pipe_into_ffmpeg(arguments, (), cwd=destination.parent)
+    if run.code != 0:
+        raise VoiceroutineError(f"ffmpeg could not write the chapters of {label}: {run.reason()}")
 
 
 def encode_in_parts(
@@ -238,10 +290,17 @@ TEE_RESERVED = re.compile(r"[|\\\[\]:'\"]")
 """Characters with a meaning in the tee muxer's list of outputs."""
 
 
-def tee_outputs(audio_format: AudioFormat, file_name: str, stream: str) -> str:
-    """The tee muxer's outputs: the file, and the same packets on stdout in `stream`."""
+def tee_outputs(
+    audio_format: AudioFormat, file_name: str, stream: str, with_options: bool = True
+) -> str:
+    """The tee muxer's outputs: the file, and the same packets on stdout in `stream`.
+
+    Without `with_options`, the file is written without the format's muxer options
+    (a file that is remuxed afterwards needs none).
+    """
     options = [f"f={audio_format.muxer}"]
-    pairs = zip(audio_format.options[::2], audio_format.options[1::2], strict=True)
+    written = audio_format.options if with_options else ()
+    pairs = zip(written[::2], written[1::2], strict=True)
     options += [f"{key.lstrip('-')}={value}" for key, value in pairs]
     return f"[{':'.join(options)}]{file_name}|[f={stream}]pipe\\:1"
 

@@ -34,9 +34,10 @@ class AudioFormat:
     up to 3 dB). The encoded file is checked, and encoded again quieter if need be."""
     stream_container: str | None = None
     """A container in which the encoder's output is streamed to a second ffmpeg, so the true
-    peak is checked while encoding (Opus: MP3 and Vorbis are decoded here as the file grows,
-    truepeak.py). None checks the file after it is written (MP4, whose chapters ffmpeg
-    writes only when the file is its one output) or, if lossless, its PCM."""
+    peak is checked while encoding (Opus in Ogg, AAC in ADTS; MP3 and Vorbis are decoded
+    here as the file grows, truepeak.py). None checks the file after it is written or, if
+    lossless, its PCM. MP4 with chapters is encoded beside the check into a temporary file
+    and then copied with its chapters, which the tee muxer does not pass on (encode.py)."""
     loudness_loss_lu: float = 0.0
     """How much quieter the decoded file typically is than the PCM encoded: the first encode
     aims this much louder (level.py measures the result and corrects what remains)."""
@@ -66,11 +67,13 @@ FORMATS: dict[str, AudioFormat] = {
     # and so erratically that a session could not reach both -16 LUFS and -1 dBTP.
     "m4a": AudioFormat(
         "m4a", "m4a", "ipod", "aac", 96, options=("-movflags", "+faststart"),
-        chapters_by_ffmpeg=True, peak_headroom_db=2.0, loudness_loss_lu=0.1,
+        chapters_by_ffmpeg=True, peak_headroom_db=2.0, stream_container="adts",
+        loudness_loss_lu=0.1,
     ),
     "m4b": AudioFormat(
         "m4b", "m4b", "ipod", "aac", 96, options=("-movflags", "+faststart"),
-        chapters_by_ffmpeg=True, peak_headroom_db=2.0, loudness_loss_lu=0.1,
+        chapters_by_ffmpeg=True, peak_headroom_db=2.0, stream_container="adts",
+        loudness_loss_lu=0.1,
     ),
     # Opus runs at 48 kHz inside. At 32 kbit/s (voip) it added up to 3.8 dB of peaks to
     # eSpeak speech; at 48 kbit/s in its general mode, 0.6 dB.

@@ -292,6 +292,10 @@ class _GrowingReader(io.RawIOBase):
         super().close()
 
 
+DEMUXER_OF_STREAM = {"adts": "aac"}
+"""ffmpeg's demuxer for a stream its muxer of another name wrote (ADTS is read as raw AAC)."""
+
+
 def stream_check(
     codec: str, container: str, sample_rate: int, channels: int, name: str
 ) -> PeakCheck:
@@ -303,8 +307,9 @@ def stream_check(
 
     def attach(encoded: IO[bytes]) -> Callable[[], Measurement]:
         with encoded:  # the decoder holds the pipe now: the encoder sees it end
+            demuxer = DEMUXER_OF_STREAM.get(container, container)
             process, report = _start_decoder(
-                ["-f", container, "-i", "pipe:0"], encoded, sample_rate, channels
+                ["-f", demuxer, "-i", "pipe:0"], encoded, sample_rate, channels
             )
         return _in_thread(lambda: _meter_decoder(process, report, meter, name), name)
 
