@@ -106,7 +106,7 @@ def test_a_file_checked_while_it_is_written_is_checked_to_its_end(tmp_path) -> N
     encoded = written.read_bytes()
     growing = tmp_path / "growing.mp3"
     growing.write_bytes(b"")
-    check = GrowingFileCheck(growing, "libmp3lame", RATE, 1, growing.name)
+    check = GrowingFileCheck(growing, "MP3", RATE, 1, growing.name)
     with growing.open("ab") as writer:  # as an encoder writes: in pieces, with pauses
         for start in range(0, len(encoded), 997):
             writer.write(encoded[start : start + 997])

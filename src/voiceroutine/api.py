@@ -539,7 +539,7 @@ def encoder_parts(mix: SessionMix, choices: AudioChoices, jobs: int) -> list[tup
 
     rate = choices.sample_rate
     whole = [(0, mix.total_samples)]
-    if jobs < 2 or choices.audio_format.codec != "libmp3lame" or rate not in MPEG1_RATES:
+    if jobs < 2 or not choices.audio_format.in_parts or rate not in MPEG1_RATES:
         return whole
     minimum = MIN_PART_SECONDS * rate
     return part_bounds(mix.quiet_stretches(), mix.total_samples, jobs, minimum)

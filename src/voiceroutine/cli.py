@@ -20,6 +20,7 @@ from rich.text import Text
 
 from voiceroutine import __version__, api
 from voiceroutine.access import MAX_HOURS_CEILING, NO_ALLOWANCES, Allowances
+from voiceroutine.audio.formats import FORMAT_NAMES, FORMATS, SAMPLE_RATES
 from voiceroutine.batch import Outcome, build_all, default_jobs
 from voiceroutine.durations import format_duration
 from voiceroutine.errors import SourceWarning, VoiceroutineError
@@ -48,14 +49,8 @@ app = typer.Typer(
 T = TypeVar("T")
 
 
-class Format(str, Enum):
-    mp3 = "mp3"
-    m4a = "m4a"
-    m4b = "m4b"
-    opus = "opus"
-    ogg = "ogg"
-    flac = "flac"
-    wav = "wav"
+Format = Enum("Format", {name: name for name in FORMAT_NAMES}, type=str)  # type: ignore[misc]
+"""The --format choices: the registry's formats."""
 
 
 RoutineFile = Annotated[
@@ -74,13 +69,10 @@ def _known_engine(name: str | None) -> str | None:
 
 def _sample_rate(rate: int | None) -> int | None:
     """--sample-rate is one that some format is written at, or it is a usage error (exit 2)."""
-    from voiceroutine.audio.formats import FORMATS
-
-    rates = sorted({r for audio_format in FORMATS.values() for r in audio_format.sample_rates})
-    if rate is not None and rate not in rates:
+    if rate is not None and rate not in SAMPLE_RATES:
         raise typer.BadParameter(
             f"{rate} Hz is not a rate any format is written at; "
-            f"choose one of: {', '.join(map(str, rates))}"
+            f"choose one of: {', '.join(map(str, SAMPLE_RATES))}"
         )
     return rate
 
@@ -301,8 +293,6 @@ def _check_format_options(
     state: _State, name: str, sample_rate: int | None, bitrate: int | None
 ) -> None:
     """--sample-rate must suit --format (exit 2); --bitrate on a lossless format gets a note."""
-    from voiceroutine.audio.formats import FORMATS
-
     audio_format = FORMATS[name]
     if sample_rate is not None and sample_rate not in audio_format.sample_rates:
         rates = ", ".join(str(r) for r in audio_format.sample_rates)

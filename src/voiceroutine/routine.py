@@ -34,6 +34,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from voiceroutine.access import MAX_MEDIA_BYTES, ReadAccess
+from voiceroutine.audio.formats import FORMAT_NAMES, FORMATS, SAMPLE_RATES
 from voiceroutine.durations import parse_duration_ms
 from voiceroutine.languages import bundled_language, unknown_language
 from voiceroutine.names import (
@@ -661,16 +662,14 @@ class AudioSettings(StrictModel):
     """The music bed's level in dB relative to the voice, where nobody speaks."""
     duck: Annotated[float, Field(ge=0, le=60)] = 15.0
     """How many dB the music bed goes down while the voice speaks."""
-    format: Literal["mp3", "m4a", "m4b", "opus", "ogg", "flac", "wav"] | None = None
+    format: Literal[FORMAT_NAMES] | None = None  # type: ignore[valid-type]
     bitrate: Annotated[Whole, Field(ge=16, le=320)] | None = None
     """In kbit/s, for the lossy formats."""
-    sample_rate: Literal[22050, 24000, 32000, 44100, 48000] | None = None
+    sample_rate: Literal[SAMPLE_RATES] | None = None  # type: ignore[valid-type]
 
     @field_validator("sample_rate")
     @classmethod
     def _a_rate_the_format_has(cls, rate: int | None, info: ValidationInfo) -> int | None:
-        from voiceroutine.audio.formats import FORMATS
-
         name = info.data.get("format")
         if rate is None or name is None or rate in FORMATS[name].sample_rates:
             return rate

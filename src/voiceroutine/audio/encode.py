@@ -18,7 +18,6 @@ from voiceroutine.audio.ffmpeg import FfmpegRun, pipe_into_ffmpeg
 from voiceroutine.audio.formats import AudioFormat
 from voiceroutine.audio.mp3join import Mp3JoinError, join_mp3
 from voiceroutine.audio.truepeak import (
-    MINIAUDIO_FORMATS,
     GrowingFileCheck,
     Measurement,
     OutputMeter,
@@ -59,9 +58,11 @@ def encode(
     if lossless_meter is not None:
         pcm_blocks = _metered(pcm_blocks, lossless_meter)
     growing = None
-    if audio_format.codec in MINIAUDIO_FORMATS:
+    if audio_format.growing_decoder is not None:
         destination.write_bytes(b"")  # the check reads the file as it grows: nothing stale
-        growing = GrowingFileCheck(destination, audio_format.codec, sample_rate, channels, label)
+        growing = GrowingFileCheck(
+            destination, audio_format.growing_decoder, sample_rate, channels, label
+        )
     with tempfile.TemporaryDirectory(prefix="voiceroutine-") as folder:
         chapter_file = None
         if audio_format.chapters_by_ffmpeg and chapters:
@@ -69,7 +70,8 @@ def encode(
             chapter_file.write_text(ffmetadata(chapters), encoding="utf-8")
         check = None
         if stream is not None:
-            check = stream_check(audio_format.codec, stream, sample_rate, channels, label)
+            demuxer = audio_format.stream_demuxer or stream
+            check = stream_check(demuxer, sample_rate, channels, label)
         if stream is not None and chapter_file is not None:
             # The tee muxer passes no chapters on: encode with the check into the temporary
             # folder, then copy the stream beside the chapters into the destination.
@@ -177,6 +179,9 @@ def encode_in_parts(
     raised as it is.
     """
     label = name or destination.name
+    decoder = audio_format.growing_decoder
+    if not audio_format.in_parts or decoder is None:
+        raise ValueError(f"{audio_format.name} is not encoded in parts")
     paths = [destination] + [
         destination.with_name(f"{destination.name}.part{index}") for index in range(1, len(bounds))
     ]
@@ -213,7 +218,7 @@ def encode_in_parts(
     try:
         for path in paths:
             path.write_bytes(b"")  # each check reads its file as it grows: nothing stale
-            checks.append(GrowingFileCheck(path, audio_format.codec, sample_rate, channels, label))
+            checks.append(GrowingFileCheck(path, decoder, sample_rate, channels, label))
         started: list[int] = []
         try:
             with signals_held():  # an interrupt now could not tell which parts are running

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import mutagen
 
+from voiceroutine.audio.formats import FORMATS, TagStyle, format_of_suffix
 from voiceroutine.errors import Place, VoiceroutineError
 
 if TYPE_CHECKING:
@@ -62,23 +63,22 @@ def write_tags(
 ) -> None:
     """Write `tags` and `chapters` into the file ffmpeg encoded at `path`.
 
-    `audio_format` is one of mp3, m4a, m4b, opus, ogg, flac, wav. MP4 chapters
-    are ffmpeg's (written at encode time) and are kept; WAV gets no chapters.
+    `audio_format` names a format of the registry (formats.py), whose tag style
+    says how: MP4 chapters are ffmpeg's (written at encode time) and are kept;
+    WAV gets no chapters.
     """
-    writers: dict[str, Writer] = {
-        "mp3": _write_mp3,
-        "wav": _write_wav,
-        "m4a": _write_mp4,
-        "m4b": _write_mp4,
-        "opus": _write_vorbis_comments,
-        "ogg": _write_vorbis_comments,
-        "flac": _write_vorbis_comments,
-    }
-    if audio_format not in writers:
+    registered = FORMATS.get(audio_format)
+    if registered is None:
         raise VoiceroutineError(f"cannot tag {audio_format!r} files", Place(path))
+    writers: dict[TagStyle, Writer] = {
+        "id3": _write_mp3,
+        "id3-chunk": _write_wav,
+        "mp4": _write_mp4,
+        "vorbis-comments": _write_vorbis_comments,
+    }
     ordered = sorted(chapters, key=lambda chapter: (chapter.start_ms, chapter.end_ms))
     try:
-        writers[audio_format](path, tags, ordered)
+        writers[registered.tag_style](path, tags, ordered)
     except (mutagen.MutagenError, OSError) as error:
         raise VoiceroutineError(f"cannot tag the audio file: {error}", Place(path)) from None
 
@@ -106,22 +106,13 @@ def read_build_id(path: Path) -> str | None:
         return None
 
 
-FILE_TYPES = {
-    ".mp3": ("mutagen.mp3", "MP3"),
-    ".m4a": ("mutagen.mp4", "MP4"),
-    ".m4b": ("mutagen.mp4", "MP4"),
-    ".opus": ("mutagen.oggopus", "OggOpus"),
-    ".ogg": ("mutagen.oggvorbis", "OggVorbis"),
-    ".flac": ("mutagen.flac", "FLAC"),
-    ".wav": ("mutagen.wave", "WAVE"),
-}
-"""Each extension's mutagen class, by module and name; a file named otherwise may be any."""
-
-
 def _file_types(suffix: str) -> list[type[mutagen.FileType]]:
     """The mutagen classes a file with this extension is read with: its own, else all."""
+    own = format_of_suffix(suffix)
     names = (
-        [FILE_TYPES[suffix]] if suffix in FILE_TYPES else list(dict.fromkeys(FILE_TYPES.values()))
+        [own.mutagen_type]
+        if own is not None
+        else list(dict.fromkeys(f.mutagen_type for f in FORMATS.values()))
     )
     return [getattr(importlib.import_module(module), name) for module, name in names]
 
@@ -131,7 +122,7 @@ def _read_stored(path: Path, field: str) -> str | None:
     try:
         suffix = path.suffix.lower()
         audio = mutagen.File(path, options=_file_types(suffix))
-        if audio is None and suffix in FILE_TYPES:  # misnamed: try every format
+        if audio is None and format_of_suffix(suffix) is not None:  # misnamed: try every format
             audio = mutagen.File(path, options=_file_types(""))
         return None if audio is None or audio.tags is None else _stored(audio, field)
     except (mutagen.MutagenError, OSError, ValueError) as error:

@@ -3,9 +3,10 @@
 Lossy encoders add peaks of their own and change the loudness a little, so
 both are measured on the decoded audio, on a thread of this process while
 the file is written: MP3 and Vorbis are decoded by miniaudio, reading the
-file as ffmpeg writes it; for Opus, ffmpeg's tee muxer copies the packets to
-a second ffmpeg whose output the thread reads. Either way the check runs on
-the other core. MP4 is decoded once written; lossless formats are metered on
+file as ffmpeg writes it; for Opus and AAC, ffmpeg's tee muxer copies the
+packets to a second ffmpeg whose output the thread reads. Either way the
+check runs on the other core (formats.py says which way each format takes).
+A file can also be decoded once written; lossless formats are metered on
 the PCM sent to the encoder, which is what decoding them gives back. Every
 path ends in one OutputMeter: soxr oversamples the samples four times, as
 the speech limiter does, and the largest magnitude is the true peak; the
@@ -41,8 +42,6 @@ CHECK_NICENESS = 19
 """The checking thread's niceness: it yields the cores to the encoder, whose threads pass
 every frame from one to the next and stall when one of them waits for a core (measured
 on 37 minutes of MP3: the encode took 0.5 s longer beside a check at normal priority)."""
-MINIAUDIO_FORMATS = {"libmp3lame": "MP3", "libvorbis": "VORBIS"}
-"""Encoders whose streams miniaudio decodes in this process, by its name for the format."""
 
 
 @dataclass(frozen=True)
@@ -228,13 +227,15 @@ class GrowingFileCheck:
     when the check starts, so nothing stale is read.
     """
 
-    def __init__(self, path: Path, codec: str, rate: int, channels: int, name: str) -> None:
+    def __init__(
+        self, path: Path, miniaudio_format: str, rate: int, channels: int, name: str
+    ) -> None:
         self._path = path
         self._written = threading.Event()
         self._cancelled = False
         meter = OutputMeter(rate, channels)
         self._result = _in_thread(
-            lambda: _decode_here(self._read_growing(), MINIAUDIO_FORMATS[codec], meter, rate),
+            lambda: _decode_here(self._read_growing(), miniaudio_format, meter, rate),
             name,
         )  # fmt: skip
 
@@ -292,14 +293,10 @@ class _GrowingReader(io.RawIOBase):
         super().close()
 
 
-DEMUXER_OF_STREAM = {"adts": "aac"}
-"""ffmpeg's demuxer for a stream its muxer of another name wrote (ADTS is read as raw AAC)."""
+def stream_check(demuxer: str, sample_rate: int, channels: int, name: str) -> PeakCheck:
+    """A check of an encoder's output as it is written, on the encoder's stdout.
 
-
-def stream_check(
-    codec: str, container: str, sample_rate: int, channels: int, name: str
-) -> PeakCheck:
-    """A check of an encoder's output as it is written, `container` on the encoder's stdout.
+    `demuxer` is ffmpeg's name for the stream's container as it reads it.
 
     A second ffmpeg decodes it; a thread here meters what that decoder writes.
     """
@@ -307,7 +304,6 @@ def stream_check(
 
     def attach(encoded: IO[bytes]) -> Callable[[], Measurement]:
         with encoded:  # the decoder holds the pipe now: the encoder sees it end
-            demuxer = DEMUXER_OF_STREAM.get(container, container)
             process, report = _start_decoder(
                 ["-f", demuxer, "-i", "pipe:0"], encoded, sample_rate, channels
             )

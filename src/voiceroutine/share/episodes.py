@@ -10,20 +10,10 @@ from typing import Any
 
 from voiceroutine.access import NO_ALLOWANCES, Allowances
 from voiceroutine.api import BuildResult
+from voiceroutine.audio.formats import format_of_suffix
 from voiceroutine.errors import Place, VoiceroutineError
 from voiceroutine.share.named import NamedFile, named_files
 from voiceroutine.timeline import ChapterSpan
-
-MEDIA_TYPES = {
-    "mp3": "audio/mpeg",
-    "m4a": "audio/mp4",
-    "m4b": "audio/mp4",
-    "opus": "audio/ogg",
-    "ogg": "audio/ogg",
-    "flac": "audio/flac",
-    "wav": "audio/wav",
-}
-"""The media type of each audio format, as a feed's enclosure and a browser expect it."""
 
 TIMED_KINDS = {
     "hold": "Hold",
@@ -70,7 +60,8 @@ class Episode:
 
     @property
     def media_type(self) -> str:
-        return MEDIA_TYPES.get(self.audio.suffix.lstrip(".").lower(), "application/octet-stream")
+        audio_format = format_of_suffix(self.audio.suffix)
+        return audio_format.media_type if audio_format else "application/octet-stream"
 
     @property
     def audio_size(self) -> int:

@@ -25,6 +25,7 @@ from typing import BinaryIO
 from urllib.parse import quote, unquote, urlsplit
 
 from voiceroutine import __version__
+from voiceroutine.audio.formats import FORMATS
 from voiceroutine.errors import VoiceroutineError
 from voiceroutine.share.layout import FEED, INDEX
 
@@ -40,13 +41,7 @@ CONTENT_TYPES = {
     ".yaml": "text/plain; charset=utf-8",
     ".yml": "text/plain; charset=utf-8",
     ".txt": "text/plain; charset=utf-8",
-    ".mp3": "audio/mpeg",
-    ".m4a": "audio/mp4",
-    ".m4b": "audio/mp4",
-    ".opus": "audio/ogg",
-    ".ogg": "audio/ogg",
-    ".flac": "audio/flac",
-    ".wav": "audio/wav",
+    **{f".{f.extension}": f.media_type for f in FORMATS.values()},
     ".png": "image/png",
     ".jpg": "image/jpeg",
     ".jpeg": "image/jpeg",
