@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -28,6 +29,38 @@ def test_version(tmp_path: Path) -> None:
     result = run_cli("--version", cwd=tmp_path)
     assert result.returncode == 0
     assert re.fullmatch(r"voiceroutine \d+\.\d+\.\d+\n", result.stdout)
+
+
+HELP_PROBE = """\
+import sys
+sys.argv = ["voiceroutine", *sys.argv[1:]]
+from voiceroutine.launch import main
+try:
+    main()
+except SystemExit:
+    pass
+heavy = {"pydantic", "yaml", "rich.console", "numpy", "platformdirs", "voiceroutine.api",
+    "voiceroutine.routine", "voiceroutine.compile", "voiceroutine.loader", "voiceroutine.batch",
+    "voiceroutine.timeline", "voiceroutine.tts.registry"}
+if "typer._adapters" in sys.modules:  # typer reads the options before a command through pydantic
+    heavy.discard("pydantic")
+print("loaded:", sorted(set(sys.modules) & heavy), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize("command", [[], ["build"], ["check"], ["exercises"]])
+def test_help_imports_neither_the_api_nor_pydantic(command: list[str], tmp_path: Path) -> None:
+    # What --help costs is typer and the option lists; the commands import the API as they run.
+    env = {**os.environ, "VOICEROUTINE_CONFIG": str(tmp_path / "none.yaml")}
+    result = subprocess.run(
+        [sys.executable, "-c", HELP_PROBE, *command, "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
+    assert "Usage: voiceroutine" in result.stdout and "--help" in result.stdout
+    assert result.stderr.splitlines()[-1] == "loaded: []"
 
 
 def test_help_check_and_plan_do_not_load_audio_libraries() -> None:

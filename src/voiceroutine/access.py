@@ -39,14 +39,14 @@ class UserConfig:
 
 def read_config(path: Path) -> UserConfig:
     """The config file at `path`; an absent file is an empty config."""
-    import yaml
-
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return UserConfig()
     except (OSError, UnicodeDecodeError) as error:
         raise VoiceroutineError(f"cannot read the config file: {error}", Place(path)) from None
+    import yaml  # only when there is a file: most users have none
+
     try:
         settings = yaml.safe_load(text) or {}
     except yaml.YAMLError as error:

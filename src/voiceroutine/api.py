@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -18,10 +18,11 @@ from voiceroutine.errors import Place, SourceWarning, VoiceroutineError
 from voiceroutine.library.catalogue import Catalogue, load_catalogue
 from voiceroutine.library.phrasebook import load_phrasebook
 from voiceroutine.loader import load_routine
+from voiceroutine.names import DEFAULT_OUT_DIR
 from voiceroutine.plan import Plan
-from voiceroutine.routine import Routine
+from voiceroutine.routine import ExerciseDefinition, Routine
 from voiceroutine.timeline import Timeline, clip_ms_from_samples, schedule
-from voiceroutine.tts.base import Engine, VoiceSettings
+from voiceroutine.tts.base import Engine, VoiceInfo, VoiceSettings
 from voiceroutine.tts.estimate import estimate_clip_ms, estimate_sound_ms
 from voiceroutine.tts.presets import effective_rate
 from voiceroutine.tts.registry import engine_names, unknown_engine
@@ -34,11 +35,11 @@ if TYPE_CHECKING:
     from voiceroutine.audio.render import SessionMix
     from voiceroutine.audio.tags import ChapterMark, SessionTags
     from voiceroutine.audio.truepeak import Measurement
+    from voiceroutine.batch import Outcome
     from voiceroutine.plan import Sound
     from voiceroutine.tts.speak import SpeechClips
 
 SAMPLE_RATE = 44_100
-DEFAULT_OUT_DIR = Path("output")
 
 Progress = Callable[[str, int, int], None]
 """Called as progress(stage, done, total) while a build runs."""
@@ -653,6 +654,18 @@ def catalogue(language: str = "en") -> Catalogue:
     return load_catalogue(language)
 
 
+def exercise(exercise_id: str, language: str = "en") -> ExerciseDefinition:
+    """One catalogue exercise, its text in `language`; an unknown id suggests a close one."""
+    from voiceroutine.suggest import did_you_mean
+
+    exercises = catalogue(language).exercises
+    if exercise_id not in exercises:
+        raise VoiceroutineError(
+            f"unknown exercise '{exercise_id}'{did_you_mean(exercise_id, exercises)}"
+        )
+    return exercises[exercise_id]
+
+
 def exercise_step_yaml(entry: BaseModel) -> str:
     """A catalogue exercise as a step to paste under `steps:`, in the routine format's own
     spelling of durations: its id and the catalogue's source notes are left out."""
@@ -692,3 +705,105 @@ def routine_schema() -> dict[str, Any]:
     from voiceroutine.schema import routine_schema as schema
 
     return schema()
+
+
+def build_many(
+    paths: Sequence[Path],
+    options: BuildOptions,
+    jobs: int,
+    on_done: Callable[[Outcome], None] | None = None,
+) -> list[Outcome]:
+    """Build several routines, `jobs` at once in worker processes; outcomes in `paths`' order.
+
+    A routine that fails does not stop the others: its outcome carries the message.
+    """
+    from voiceroutine.batch import build_all
+
+    return build_all(build, paths, options, jobs, on_done)
+
+
+def default_jobs() -> int:
+    """Routines (or, for one routine, speaking processes) at once: one per usable core."""
+    from voiceroutine.threads import usable_cores
+
+    return usable_cores()
+
+
+def share_zip(routine: Path, result: BuildResult, allowances: Allowances = NO_ALLOWANCES) -> Path:
+    """Pack a built routine, with every file it names, into `<stem>.zip` beside its audio."""
+    from voiceroutine.share.bundle import share_zip as pack
+
+    return pack(routine, result, allowances)
+
+
+def routine_files(inputs: Sequence[Path]) -> list[Path]:
+    """The routine files named: files as given, and the routines (YAML with steps) in folders."""
+    from voiceroutine.share.publish import routine_files as found
+
+    return found(inputs)
+
+
+def publish(
+    routines: Sequence[Path],
+    site: Path,
+    options: BuildOptions,
+    jobs: int = 1,
+    on_built: Callable[[Outcome], None] | None = None,
+    base_url: str | None = None,
+    title: str | None = None,
+) -> tuple[list[Outcome], list[str]]:
+    """Build what is out of date and write a static site with a podcast feed into `site`.
+
+    Returns the outcomes and the routines published there before that the new
+    site no longer has. If any routine fails, the site is left as it was.
+    """
+    from voiceroutine.share.publish import publish as write_site
+    from voiceroutine.share.site import SiteSettings
+
+    settings = SiteSettings(base_url=base_url)
+    if title:
+        settings = replace(settings, title=title)
+    return write_site(
+        routines, site, settings, options, lambda paths: build_many(paths, options, jobs, on_built)
+    )
+
+
+@dataclass(frozen=True)
+class EngineVoices:
+    """What one speech engine offers, or why it offers nothing here."""
+
+    engine: str
+    voices: tuple[VoiceInfo, ...] = ()
+    unavailable: str | None = None
+    """Why the engine could not be started, when it could not."""
+
+
+def voices(engine: str | None = None, language: str | None = None) -> list[EngineVoices]:
+    """The voices of `engine` (default: every installed engine), only those for `language`.
+
+    A named engine that cannot start raises its error; when every engine is
+    asked, one that cannot start says why in `unavailable`.
+    """
+    from voiceroutine.languages import normalized_tag, primary_language
+    from voiceroutine.tts.registry import create_engine
+
+    wanted = normalized_tag(language) if language else None
+
+    def speaks(voice: VoiceInfo) -> bool:
+        return wanted is None or any(
+            tag == wanted or primary_language(tag) == wanted for tag in voice.languages
+        )
+
+    def offered(name: str) -> EngineVoices:
+        found = create_engine(name).voices()
+        return EngineVoices(name, tuple(voice for voice in found if speaks(voice)))
+
+    if engine is not None:
+        return [offered(engine)]
+    every = []
+    for name in engine_names():
+        try:
+            every.append(offered(name))
+        except VoiceroutineError as error:
+            every.append(EngineVoices(name, unavailable=f"{name}: not available: {error}"))
+    return every

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from voiceroutine.api import BuildOptions, BuildResult, build
 from voiceroutine.errors import VoiceroutineError
 from voiceroutine.interrupts import (
     end_worker_when_terminated,
@@ -19,7 +19,12 @@ from voiceroutine.interrupts import (
     signals_held,
     stop_workers,
 )
-from voiceroutine.threads import usable_cores
+
+if TYPE_CHECKING:  # the build itself is passed in (api.build_many), so this module is below api
+    from voiceroutine.api import BuildOptions, BuildResult
+
+BuildOne = Callable[[Path, "BuildOptions"], "BuildResult"]
+"""Builds one routine; a module-level function, so that worker processes can be sent it."""
 
 
 @dataclass(frozen=True)
@@ -31,23 +36,20 @@ class Outcome:
     error: str | None
 
 
-def default_jobs() -> int:
-    """One worker per core this process may use."""
-    return usable_cores()
-
-
 def build_all(
+    build: BuildOne,
     paths: Sequence[Path],
     options: BuildOptions,
     jobs: int,
     on_done: Callable[[Outcome], None] | None = None,
 ) -> list[Outcome]:
-    """Build every routine; outcomes come back in the order of `paths`."""
-    outcomes = dict(_outcomes(paths, options, jobs, on_done))
+    """Build every routine with `build`; outcomes come back in the order of `paths`."""
+    outcomes = dict(_outcomes(build, paths, options, jobs, on_done))
     return [outcomes[path] for path in paths]
 
 
 def _outcomes(
+    build: BuildOne,
     paths: Sequence[Path],
     options: BuildOptions,
     jobs: int,
@@ -55,7 +57,7 @@ def _outcomes(
 ) -> Iterator[tuple[Path, Outcome]]:
     if jobs <= 1 or len(paths) <= 1:
         for path in paths:
-            outcome = build_one(path, options)
+            outcome = build_one(build, path, options)
             if on_done:
                 on_done(outcome)
             yield path, outcome
@@ -66,7 +68,9 @@ def _outcomes(
     with ProcessPoolExecutor(max_workers=min(jobs, len(paths)), initializer=init_worker) as pool:
         try:
             with signals_held():  # the workers start now: none may see a signal before it is set
-                futures = {pool.submit(_build_in_worker, path, options): path for path in paths}
+                futures = {
+                    pool.submit(_build_in_worker, build, path, options): path for path in paths
+                }
             for future in as_completed(futures):
                 outcome = future.result()
                 if on_done:
@@ -77,7 +81,7 @@ def _outcomes(
             raise
 
 
-def build_one(path: Path, options: BuildOptions) -> Outcome:
+def build_one(build: BuildOne, path: Path, options: BuildOptions) -> Outcome:
     """Build one routine in this process, turning its error into a message."""
     try:
         return Outcome(path, build(path, options), None)
@@ -85,5 +89,5 @@ def build_one(path: Path, options: BuildOptions) -> Outcome:
         return Outcome(path, None, "\nerror: ".join(str(problem) for problem in error.every()))
 
 
-def _build_in_worker(path: Path, options: BuildOptions) -> Outcome:
-    return end_worker_when_terminated(lambda: build_one(path, options))
+def _build_in_worker(build: BuildOne, path: Path, options: BuildOptions) -> Outcome:
+    return end_worker_when_terminated(lambda: build_one(build, path, options))

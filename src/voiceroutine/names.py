@@ -6,6 +6,8 @@ audio code can all use it without depending on one another.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 STEP_KINDS = ("say", "pause", "rest", "exercise", "breathe", "sound", "repeat")
 """The kind keys of a step: each step has exactly one."""
 PALETTE_SOUNDS = ("bell", "chime", "tick")
@@ -18,3 +20,5 @@ ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 """What an exercise or breathing pattern id looks like."""
 WORDS_PATTERN = r"\w"
 """What spoken text must contain: a word."""
+DEFAULT_OUT_DIR = Path("output")
+"""Where builds are written unless told otherwise."""

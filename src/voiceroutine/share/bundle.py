@@ -7,10 +7,13 @@ import os
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from voiceroutine.access import NO_ALLOWANCES, Allowances
-from voiceroutine.api import BuildResult
 from voiceroutine.errors import Place, VoiceroutineError
+
+if TYPE_CHECKING:
+    from voiceroutine.api import BuildResult
 
 
 def share_zip(routine: Path, result: BuildResult, allowances: Allowances = NO_ALLOWANCES) -> Path:

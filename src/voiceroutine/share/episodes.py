@@ -6,14 +6,16 @@ import datetime
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from voiceroutine.access import NO_ALLOWANCES, Allowances
-from voiceroutine.api import BuildResult
 from voiceroutine.audio.formats import format_of_suffix
 from voiceroutine.errors import Place, VoiceroutineError
 from voiceroutine.share.named import NamedFile, named_files
 from voiceroutine.timeline import ChapterSpan
+
+if TYPE_CHECKING:
+    from voiceroutine.api import BuildResult
 
 TIMED_KINDS = {
     "hold": "Hold",

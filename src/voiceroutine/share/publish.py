@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from voiceroutine.api import BuildOptions
-from voiceroutine.batch import Outcome, build_all
 from voiceroutine.errors import VoiceroutineError
 from voiceroutine.share.episodes import episode
 from voiceroutine.share.site import SiteSettings, write_site
+
+if TYPE_CHECKING:  # the builds come from api.publish, which this module is below
+    from voiceroutine.api import BuildOptions
+    from voiceroutine.batch import Outcome
 
 ROUTINE_SUFFIXES = (".yaml", ".yml")
 
@@ -53,17 +56,16 @@ def publish(
     site: Path,
     settings: SiteSettings,
     options: BuildOptions,
-    jobs: int = 1,
-    on_built: Callable[[Outcome], None] | None = None,
+    build_all: Callable[[Sequence[Path]], list[Outcome]],
 ) -> tuple[list[Outcome], list[str]]:
-    """Build the routines (those out of date) into `options.out_dir`, then write the site.
+    """Build the routines with `build_all` into `options.out_dir`, then write the site.
 
     Returns the outcomes and the routines published there before that the new
     site leaves out. When any routine fails to build, the site is left as it
     was and the error carries every failed routine's message, one a line.
     """
     _check_site_folder(site, [*routines, options.out_dir])
-    outcomes = build_all(routines, options, jobs, on_built)
+    outcomes = build_all(routines)
     failed = [outcome.error or str(outcome.path) for outcome in outcomes if not outcome.result]
     if failed:
         raise VoiceroutineError("\n".join(failed))

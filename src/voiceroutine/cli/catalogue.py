@@ -1,0 +1,160 @@
+"""What there is to build with: voices, exercises, breathing patterns, a new routine, the schema."""
+
+# No `from __future__ import annotations`: typer reads these annotations at every start.
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from voiceroutine.cli.app import app
+from voiceroutine.cli.options import LanguageOption
+from voiceroutine.cli.output import count, plain, run, table, terminal
+
+if TYPE_CHECKING:
+    from voiceroutine.routine import ExerciseDefinition
+
+
+@app.command()
+def voices(
+    ctx: typer.Context,
+    engine: Annotated[
+        str | None, typer.Option("--engine", help="Only this speech engine (default: every one).")
+    ] = None,
+    language: Annotated[
+        str | None, typer.Option("--language", help="Only voices for this language, such as en.")
+    ] = None,
+) -> None:
+    """List the voices each installed speech engine offers."""
+    from voiceroutine import api
+
+    term = terminal(ctx)
+    offered = run(ctx, lambda: api.voices(engine, language))
+    if language and not any(found.voices for found in offered):
+        raise typer.BadParameter(
+            f"no installed voice speaks '{language}' (a language tag such as en, de or pt-br)",
+            param_hint="--language",
+        )
+    for found in offered:
+        if found.unavailable is not None:
+            term.out.print(plain(found.unavailable))
+            continue
+        if language and not found.voices:
+            term.out.print(plain(f"{found.engine}: no voice for '{language}'"))
+            continue
+        columns = ["id", "name", "languages"]
+        if any(voice.speakers for voice in found.voices):
+            columns.append("speakers")
+        shown = table(f"{found.engine} voices")
+        for column in columns:
+            shown.add_column(column)
+        for voice in found.voices:
+            cells = [voice.id, voice.name, ", ".join(voice.languages), ", ".join(voice.speakers)]
+            shown.add_row(*(plain(cell) for cell in cells[: len(columns)]))
+        term.out.print(shown)
+
+
+exercises_app = typer.Typer(
+    help="List the exercise catalogue, or show one exercise.", no_args_is_help=False
+)
+app.add_typer(exercises_app, name="exercises")
+
+
+@exercises_app.callback(invoke_without_command=True)
+def exercises(
+    ctx: typer.Context,
+    target: Annotated[
+        str | None, typer.Option("--target", help="Only exercises for this, such as lower-back.")
+    ] = None,
+    language: LanguageOption = "en",
+) -> None:
+    """List the catalogue's exercises: id, name, position, targets and default dosing."""
+    if ctx.invoked_subcommand:
+        return
+    from voiceroutine import api
+
+    term = terminal(ctx)
+    catalogue = run(ctx, lambda: api.catalogue(language))
+    entries = [e for e in catalogue.exercises.values() if target is None or target in e.targets]
+    if not entries:
+        known = sorted({t for e in catalogue.exercises.values() for t in e.targets})
+        term.error(f"no exercise targets '{target or ''}'; targets: {', '.join(known)}")
+        raise typer.Exit(1)
+    shown = table(count(len(entries), "exercise"))
+    shown.add_column("id", no_wrap=True)  # the id is what a routine names: never cut it
+    for column in ("name", "position", "targets", "dosing"):
+        shown.add_column(column)
+    for entry in sorted(entries, key=lambda e: e.id):
+        cells = (entry.id, entry.name, entry.position or "", ", ".join(entry.targets))
+        shown.add_row(*(plain(cell) for cell in cells), plain(_dosing(entry)))
+    term.out.print(shown)
+
+
+@exercises_app.command("show")
+def exercise_show(
+    ctx: typer.Context,
+    exercise_id: Annotated[str, typer.Argument(metavar="ID", help="An exercise id.")],
+    language: LanguageOption = "en",
+) -> None:
+    """Print one exercise as a routine step in YAML, ready to paste under steps: and adapt."""
+    from voiceroutine import api
+
+    entry = run(ctx, lambda: api.exercise(exercise_id, language))
+    sys.stdout.write(api.exercise_step_yaml(entry))
+
+
+def _dosing(entry: "ExerciseDefinition") -> str:
+    """`3 x hold 20 s, both sides`: an exercise's dose as the catalogue writes it."""
+    reps = entry.reps or 1
+    each = (
+        f"hold {entry.hold / 1000:g} s" if entry.hold else f"{(entry.tempo or 0) / 1000:g} s each"
+    )
+    if entry.sides in ("left", "right"):
+        return f"{reps} x {each}, {entry.sides} side only"
+    both = entry.sides and entry.sides != "none"
+    return f"{reps} x {each}" + (f", {entry.sides} sides" if both else "")
+
+
+@app.command()
+def breathing(ctx: typer.Context, language: LanguageOption = "en") -> None:
+    """List the built-in breathing patterns."""
+    from voiceroutine import api
+
+    catalogue = run(ctx, lambda: api.catalogue(language))
+    shown = table("breathing patterns")
+    for column in ("id", "name", "in / top-up / hold / out / hold", "cycles"):
+        shown.add_column(column)
+    for entry in catalogue.breathing.values():
+        phases = (entry.inhale, entry.top_up, entry.hold, entry.exhale, entry.hold_out)
+        shown.add_row(
+            plain(entry.id),
+            plain(entry.name or ""),
+            " / ".join(f"{ms / 1000:g}" for ms in phases),
+            str(entry.cycles or ""),
+        )
+    terminal(ctx).out.print(shown)
+
+
+@app.command()
+def new(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="The routine file to create.")],
+    source: Annotated[
+        str | None,
+        typer.Option("--from", help="Start from a bundled example (such as evening) or a file."),
+    ] = None,
+) -> None:
+    """Write a new routine file to edit (never overwrites a file)."""
+    from voiceroutine import api
+
+    run(ctx, lambda: api.new_routine(file, source))
+    terminal(ctx).done("wrote", f"{file}; check it with: voiceroutine check {file}")
+
+
+@app.command()
+def schema(ctx: typer.Context) -> None:
+    """Print the JSON Schema of the routine format (for editors that validate YAML)."""
+    from voiceroutine import api
+
+    sys.stdout.write(json.dumps(api.routine_schema(), indent=2, ensure_ascii=False) + "\n")

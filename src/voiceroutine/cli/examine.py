@@ -1,0 +1,175 @@
+"""`check`, `plan` and `extract`: what a routine will do, and what a built file carries."""
+
+# No `from __future__ import annotations`: typer reads these annotations at every start.
+import json
+import sys
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from voiceroutine.cli.app import allow_hours, app
+from voiceroutine.cli.options import (
+    EngineOption,
+    MaxHoursOption,
+    RateOption,
+    RoutineFiles,
+    VoiceOption,
+)
+from voiceroutine.cli.output import (
+    Terminal,
+    clock,
+    count,
+    plain,
+    print_source_warning,
+    print_warnings,
+    run,
+    table,
+    terminal,
+)
+from voiceroutine.durations import format_duration
+
+if TYPE_CHECKING:
+    from voiceroutine.timeline import Cue, Timeline
+
+
+@app.command()
+def check(
+    ctx: typer.Context,
+    files: RoutineFiles,
+    rate: RateOption = None,
+    chapters: Annotated[
+        bool, typer.Option("--chapters/--no-chapters", help="Print each chapter's length.")
+    ] = True,
+    max_hours: MaxHoursOption = None,
+) -> None:
+    """Validate routines; print each one's estimated length, its chapters and any warnings."""
+    from voiceroutine import api
+
+    term = terminal(ctx)
+    allow_hours(term, max_hours)
+    overrides = api.VoiceOverrides(rate=rate)
+    warn = partial(print_source_warning, term)
+    failed = 0
+    for file in dict.fromkeys(files):
+        try:
+            timeline = run(ctx, lambda file=file: api.check(file, overrides, term.allowances, warn))
+        except typer.Exit as stop:
+            if stop.exit_code != 1:
+                raise
+            failed += 1
+            continue
+        print_warnings(term, file, timeline)
+        spoken = sum(1 for cue in timeline.cues if cue.kind == "speech")
+        warnings = f", {count(len(timeline.warnings), 'warning')}" if timeline.warnings else ""
+        term.done(
+            "ok",
+            f"{file}: about {format_duration(timeline.duration_ms)}, "
+            f"{count(len(timeline.chapters), 'chapter')}, {count(spoken, 'spoken line')}{warnings}",
+        )
+        if chapters:
+            for chapter in timeline.chapters:
+                length = format_duration(chapter.end_ms - chapter.start_ms)
+                term.out.print(plain(f"  {length:>8}  {chapter.title}"))
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def plan(
+    ctx: typer.Context,
+    files: RoutineFiles,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="Print the timeline JSON (a list of them for several files)."),
+    ] = False,
+    engine: EngineOption = None,
+    voice: VoiceOption = None,
+    rate: RateOption = None,
+    max_hours: MaxHoursOption = None,
+) -> None:
+    """Show the timeline: when each line is spoken. Times are estimates unless --engine is given."""
+    from voiceroutine import api
+
+    term = terminal(ctx)
+    allow_hours(term, max_hours)
+    overrides = api.VoiceOverrides(engine=engine, name=voice, rate=rate)
+    speak = engine is not None
+    warn = partial(print_source_warning, term)
+    files = list(dict.fromkeys(files))
+    timelines = [
+        run(ctx, lambda file=file: api.plan(file, overrides, speak, term.allowances, warn))
+        for file in files
+    ]
+    if as_json:
+        data = [timeline.to_json() for timeline in timelines]
+        text = json.dumps(data[0] if len(data) == 1 else data, indent=2, ensure_ascii=False)
+        sys.stdout.write(text + "\n")
+        return
+    for file, timeline in zip(files, timelines, strict=True):
+        _print_plan(term, file, timeline)
+
+
+def _print_plan(term: Terminal, file: Path, timeline: "Timeline") -> None:
+    shown = table(f"{timeline.title} ({format_duration(timeline.duration_ms)})")
+    shown.add_column("time", justify="right")
+    shown.add_column("chapter")
+    shown.add_column("kind")
+    shown.add_column("text")
+    events = sorted(
+        [(cue.start_ms, 0, timeline.chapters[cue.chapter].title, cue.kind, _what(cue))
+         for cue in timeline.cues]
+        + [(seg.start_ms, 1, "", seg.kind, f"{(seg.end_ms - seg.start_ms) / 1000:g} s")
+           for seg in timeline.segments]
+    )  # fmt: skip
+    for start, _, chapter, kind, text in events:
+        shown.add_row(clock(start), plain(chapter), kind, plain(text))
+    term.out.print(shown)
+    print_warnings(term, file, timeline)
+
+
+def _what(cue: "Cue") -> str:
+    """What a cue says, or which sound it plays."""
+    if cue.text is not None:
+        return cue.text
+    return f"({cue.sound.label})" if cue.sound else ""
+
+
+@app.command()
+def extract(
+    ctx: typer.Context,
+    audio: Annotated[
+        Path, typer.Argument(help="An audio file voiceroutine built.", metavar="AUDIO")
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write the routine to this new file (never overwrites)."
+        ),
+    ] = None,
+) -> None:
+    """Print the routine YAML a built audio file carries, to edit and build again.
+
+    A routine that uses its own `library:` file carries that too; `-o` writes both.
+    """
+    from voiceroutine import api
+
+    term = terminal(ctx)
+    extracted = run(ctx, lambda: api.extract(audio))
+    if output is None:
+        sys.stdout.write(extracted.routine)
+        if extracted.library is not None:
+            term.note(
+                f"the file also carries the routine's library "
+                f"'{extracted.library_name or ''}'; -o FILE writes both"
+            )
+        return
+    for written in run(ctx, lambda: api.write_extracted(extracted, output)):
+        term.done("wrote", str(written))
+    name = extracted.library_name
+    if name is not None and Path(name).is_absolute():
+        term.note(
+            f"the routine names its library as '{name}'; "
+            f"write `library: {Path(name).name}` to use the copy beside it"
+        )
