@@ -8,8 +8,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from cli_tools import run_cli
-from voiceroutine.tts.registry import ENTRY_POINT_GROUP, engine_entry_points, engine_names
+from voiceroutine.errors import VoiceroutineError
+from voiceroutine.tts.registry import (
+    ENTRY_POINT_GROUP,
+    EngineSpec,
+    engine_entry_points,
+    engine_names,
+)
 
 PLUGIN = Path(__file__).parent / "data" / "plugin"
 """A package as pip leaves it: a module and its dist-info with an entry_points.txt."""
@@ -106,3 +114,13 @@ def test_piper_without_the_extra_says_what_to_install(tmp_path: Path) -> None:
         'install the neural extra: pip install "voiceroutine[neural]"'
     )
     assert not (tmp_path / "output").exists()
+
+
+def test_an_engine_spec_travels_to_another_process_and_makes_the_engine_there() -> None:
+    import pickle
+
+    spec = pickle.loads(pickle.dumps(EngineSpec("pyttsx3")))
+    assert spec == EngineSpec("pyttsx3")
+    assert spec.create().name == "pyttsx3"
+    with pytest.raises(VoiceroutineError, match="unknown speech engine 'nope'"):
+        EngineSpec("nope").create()

@@ -17,7 +17,7 @@ from audio_tools import decode, onset_errors_ms
 from fakes import ToneEngine
 from test_dynamics import speech_like
 from voiceroutine import api
-from voiceroutine.audio import encode as encode_module
+from voiceroutine.audio import session_file
 from voiceroutine.audio.encode import encode, encode_in_parts
 from voiceroutine.audio.ffmpeg import ffmpeg_exe
 from voiceroutine.audio.formats import FORMATS
@@ -275,15 +275,15 @@ def test_a_build_on_two_cores_matches_a_build_on_one(
 ) -> None:
     path = tmp_path / "parts.yaml"
     path.write_text(ROUTINE, encoding="utf-8")
-    monkeypatch.setattr(api, "MIN_PART_SECONDS", 20)
+    monkeypatch.setattr(session_file, "MIN_PART_SECONDS", 20)
     parts_encoded: list[list[tuple[int, int]]] = []
-    real = encode_module.encode_in_parts
+    real = session_file.encode_in_parts
 
     def counted(*args: object, **kwargs: object) -> float:
         parts_encoded.append(list(args[1]))  # type: ignore[call-overload]
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(encode_module, "encode_in_parts", counted)
+    monkeypatch.setattr(session_file, "encode_in_parts", counted)
     built = {}
     for jobs in (0, 1, 2):  # the first fills the cache: then both read the same clips
         options = api.BuildOptions(out_dir=tmp_path / f"j{jobs}", cache_dir=tmp_path / "cache",

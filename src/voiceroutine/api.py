@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -25,19 +24,17 @@ from voiceroutine.timeline import Timeline, clip_ms_from_samples, schedule
 from voiceroutine.tts.base import Engine, VoiceInfo, VoiceSettings
 from voiceroutine.tts.estimate import estimate_clip_ms, estimate_sound_ms
 from voiceroutine.tts.presets import effective_rate
-from voiceroutine.tts.registry import engine_names, unknown_engine
+from voiceroutine.tts.registry import EngineSpec, engine_names, unknown_engine
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from voiceroutine.audio.formats import AudioFormat
     from voiceroutine.audio.loudness import LoudnessPlan
-    from voiceroutine.audio.render import SessionMix
+    from voiceroutine.audio.session_file import AudioChoices
     from voiceroutine.audio.tags import ChapterMark, SessionTags
-    from voiceroutine.audio.truepeak import Measurement
     from voiceroutine.batch import Outcome
     from voiceroutine.plan import Sound
-    from voiceroutine.tts.speak import SpeechClips
+    from voiceroutine.tts.speak import SpeakingProcesses, SpeechClips
 
 SAMPLE_RATE = 44_100
 
@@ -105,7 +102,7 @@ class Compiled:
     source: Path
     routine: Routine
     plan: Plan
-    engine_name: str
+    engine: EngineSpec
     voice: VoiceSettings
     minutes: int = 0
     """The length the introduction announces, in whole minutes (estimated)."""
@@ -149,8 +146,9 @@ def compile_file(
         minutes = announced_minutes(estimate)
         plan = compile_routine(routine, phrases, minutes, max_ms, checked=True)
     return Compiled(
-        path, routine, plan, engine_name, voice, minutes, max_ms, tuple(source_warnings)
-    )
+        path, routine, plan, EngineSpec(engine_name), voice, minutes, max_ms,
+        tuple(source_warnings),
+    )  # fmt: skip
 
 
 @contextmanager
@@ -182,7 +180,7 @@ def estimated_timeline(compiled: Compiled) -> Timeline:
     Its warnings (a count that will not fit) are those the build will give as
     well: a line is only said not to fit when a shorter reading would not fit either.
     """
-    rate, engine = effective_rate(compiled.voice), compiled.engine_name
+    rate, engine = effective_rate(compiled.voice), compiled.engine.name
     timeline = _schedule_estimated(compiled.plan, rate, engine)
     if not timeline.warnings:
         return timeline
@@ -261,10 +259,9 @@ def speaking_engine(
     unknown voice name, a voice that does not speak the routine's language.
     """
     from voiceroutine.loader import place_in_routine
-    from voiceroutine.tts.registry import create_engine
 
     try:
-        engine = engine or create_engine(compiled.engine_name)
+        engine = engine or compiled.engine.create()
         engine.identity(compiled.voice)
     except VoiceroutineError as error:
         if error.place is not None:
@@ -306,19 +303,20 @@ def spoken_timeline(
     cache_dir: Path | None = None,
     progress: Progress | None = None,
     sample_rate: int = SAMPLE_RATE,
-    jobs: int = 1,
-    engine_name: str | None = None,
+    processes: SpeakingProcesses | None = None,
 ) -> tuple[Timeline, SpeechClips, dict[Sound, np.ndarray]]:
-    """Synthesize every line (through the cache) and schedule with the real clip lengths."""
+    """Synthesize every line (through the cache) and schedule with the real clip lengths.
+
+    New lines are spoken by `engine`, or with `processes` in worker processes.
+    """
     from voiceroutine.audio.sources import render_sounds
     from voiceroutine.tts.cache import ClipCache, default_cache_dir
     from voiceroutine.tts.speak import speak_all
 
     cache = ClipCache(cache_dir or default_cache_dir())
     speech = speak_all(
-        compiled.plan.texts(), engine, compiled.voice, cache, sample_rate, progress,
-        jobs, engine_name,
-    )  # fmt: skip
+        compiled.plan.texts(), engine, compiled.voice, cache, sample_rate, progress, processes
+    )
     sounds = render_sounds(compiled.plan.sounds(), sample_rate)
 
     def scheduled(plan: Plan) -> Timeline:
@@ -355,19 +353,10 @@ def announced_minutes(duration_ms: int) -> int:
     return max(1, round(duration_ms / 60_000))
 
 
-@dataclass(frozen=True)
-class AudioChoices:
-    """The output settings of one build, from the options, else the routine, else defaults."""
-
-    audio_format: AudioFormat
-    sample_rate: int
-    bitrate: int | None
-    loudness: float
-
-
 def audio_choices(options: BuildOptions, routine: Routine) -> AudioChoices:
     """Resolve format, sample rate, bitrate and loudness target; raise on impossible ones."""
     from voiceroutine.audio.formats import FORMATS
+    from voiceroutine.audio.session_file import AudioChoices
 
     audio = routine.audio
     name = options.audio_format or audio.format or "mp3"
@@ -393,10 +382,13 @@ def build(
     """Build the session audio for the routine at `path`, with its timeline and subtitles."""
     from voiceroutine.audio.tags import read_build_id
     from voiceroutine.export import session_files
+    from voiceroutine.tts.speak import SpeakingProcesses
 
     options = options or BuildOptions()
     compiled = compile_file(path, options.voice, options.allowances)
-    by_name = compiled.engine_name if engine is None else None
+    # An engine made here from its spec can be made again in worker processes; one the
+    # caller passed in cannot be sent there, so it speaks every line in this process.
+    processes = SpeakingProcesses(compiled.engine, options.jobs) if engine is None else None
     engine = speaking_engine(compiled, options.voice, engine)
     with _in_file(path):
         choices = audio_choices(options, compiled.routine)
@@ -412,7 +404,11 @@ def build(
                 chapters_file=files.chapters, build_id=fingerprint,
                 source_warnings=compiled.source_warnings,
             )  # fmt: skip
-        return _build(compiled, options, choices, engine, progress, fingerprint, by_name)
+        if options.share_malloc_arena:
+            from voiceroutine.threads import share_one_malloc_arena
+
+            share_one_malloc_arena()
+        return _build(compiled, options, choices, engine, progress, fingerprint, processes)
 
 
 def build_fingerprint(compiled: Compiled, choices: AudioChoices, engine: Engine) -> str:
@@ -447,125 +443,48 @@ def _build(
     engine: Engine,
     progress: Progress | None,
     fingerprint: str,
-    engine_name: str | None = None,
+    processes: SpeakingProcesses | None,
 ) -> BuildResult:
-    from voiceroutine.audio.encode import encode, encode_in_parts
-    from voiceroutine.audio.level import Level, encode_levelled
+    """Speak, schedule, master and encode the session, then write its files together."""
     from voiceroutine.audio.master import master
+    from voiceroutine.audio.session_file import encode_session
     from voiceroutine.audio.sources import music_bed
     from voiceroutine.audio.tags import write_tags
     from voiceroutine.export import session_files, write_session
 
-    if options.share_malloc_arena:
-        from voiceroutine.threads import share_one_malloc_arena
-
-        share_one_malloc_arena()
-    path = compiled.source
-    routine = compiled.routine
-    rate = choices.sample_rate
+    audio = compiled.routine.audio
     with media_at_routine(compiled):
         timeline, speech, sounds = spoken_timeline(
-            compiled, engine, options.cache_dir, progress, rate, options.jobs, engine_name
+            compiled, engine, options.cache_dir, progress, choices.sample_rate, processes
         )
-        audio = routine.audio
         bed = music_bed(audio.music, timeline, audio.music_level, audio.duck)
-
-    def report(stage: str) -> Callable[[int, int], None]:
-        return lambda done, total: progress(stage, done, total) if progress else None
-
-    mastered = master(
-        timeline, speech.clips, sounds, bed, choices.loudness, choices.audio_format.peak_headroom_db
-    )
-    mix = mastered.mix
+    headroom = choices.audio_format.peak_headroom_db
+    mastered = master(timeline, speech.clips, sounds, bed, choices.loudness, headroom)
     tags = replace(session_tags(compiled), build_id=fingerprint)
-    loudness = mastered.loudness
+    encoding = _stage_progress(progress, "Encoding")
 
-    bounds = encoder_parts(mix, choices, options.jobs)
+    files = session_files(options.out_dir, compiled.source.stem, choices.audio_format.extension)
 
-    def render_range(gain: float, ceiling: float) -> Callable[[int, int], Iterator[bytes]]:
-        done = _summed_progress(report("Encoding"), sum(stop - start for start, stop in bounds))
-        return lambda start, stop: mix.pcm_blocks(gain, done(), ceiling, start, stop)
-
-    def encode_at(destination: Path, level: Level) -> Measurement:
-        gain = 10 ** (level.gain_db / 20)
-        if len(bounds) > 1:
-            return encode_in_parts(
-                render_range(gain, level.ceiling),
-                bounds, destination, choices.audio_format, rate, mix.channels,
-                choices.bitrate, files.audio.name,
-            )  # fmt: skip
-        blocks = mix.pcm_blocks(gain, report("Encoding"), ceiling=level.ceiling)
-        return encode(
-            blocks, destination, choices.audio_format, rate, mix.channels,
-            choices.bitrate, timeline.chapters, files.audio.name,
+    def write_audio(destination: Path) -> LoudnessPlan:
+        loudness = encode_session(
+            destination, mastered, choices, timeline.chapters, files.audio.name, options.jobs,
+            encoding,
         )  # fmt: skip
-
-    def write_audio(destination: Path) -> None:
-        nonlocal loudness
-        planned = mastered.loudness
-        # Lossy encoders make the decoded file a little quieter: aim that much higher.
-        aimed = min(planned.gain_db + choices.audio_format.loudness_loss_lu, planned.max_gain_db)
-        levelled = encode_levelled(
-            destination, Level(aimed, mastered.ceiling), encode_at, choices.loudness,
-            10 ** (planned.sample_peak_dbfs / 20), lambda: mix.peak,
-        )  # fmt: skip
-        loudness = replace(
-            planned,
-            gain_db=levelled.level.gain_db,
-            true_peak_dbtp=levelled.measurement.true_peak_dbtp,
-            measured_lufs=levelled.measurement.lufs,
-            encodes=levelled.encodes,
-        )
         write_tags(destination, choices.audio_format.name, tags, chapter_marks(timeline))
+        return loudness
 
-    files = session_files(options.out_dir, path.stem, choices.audio_format.extension)
-    write_session(files, timeline, write_audio)
+    loudness = write_session(files, timeline, write_audio)
     return BuildResult(
         files.audio, files.timeline, files.subtitles, timeline, speech.synthesized,
         speech.reused, loudness, files.chapters, fingerprint, compiled.source_warnings,
     )  # fmt: skip
 
 
-MIN_PART_SECONDS = 60
-"""The shortest part a long MP3 is cut into to be encoded on several cores at once."""
-
-
-def encoder_parts(mix: SessionMix, choices: AudioChoices, jobs: int) -> list[tuple[int, int]]:
-    """The sample ranges to encode at once: up to `jobs` parts of an MP3, else the whole.
-
-    MP3 frames can be joined where the session is silent (mp3join.py); other
-    formats, and sessions under a music bed, are encoded in one piece.
-    """
-    from voiceroutine.audio.mp3join import MPEG1_RATES, part_bounds
-
-    rate = choices.sample_rate
-    whole = [(0, mix.total_samples)]
-    if jobs < 2 or not choices.audio_format.in_parts or rate not in MPEG1_RATES:
-        return whole
-    minimum = MIN_PART_SECONDS * rate
-    return part_bounds(mix.quiet_stretches(), mix.total_samples, jobs, minimum)
-
-
-def _summed_progress(
-    report: Callable[[int, int], None], total: int
-) -> Callable[[], Callable[[int, int], None]]:
-    """Progress callbacks for parts rendered at once, reported as one sum over `total`."""
-    lock = threading.Lock()
-    done: list[int] = []
-
-    def part() -> Callable[[int, int], None]:
-        with lock:  # parts start on their own threads
-            index = len(done)
-            done.append(0)
-
-        def update(part_done: int, _part_total: int) -> None:
-            with lock:
-                done[index] = part_done
-                report(sum(done), total)
-
-        return update
-
-    return part
+def _stage_progress(progress: Progress | None, stage: str) -> Callable[[int, int], None] | None:
+    """One stage's progress as report(done, total), or None when nobody listens."""
+    if progress is None:
+        return None
+    return lambda done, total: progress(stage, done, total)
 
 
 def session_tags(compiled: Compiled) -> SessionTags:

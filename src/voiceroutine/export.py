@@ -9,10 +9,13 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from voiceroutine.errors import VoiceroutineError
 from voiceroutine.interrupts import signals_held
 from voiceroutine.timeline import ChapterSpan, Timeline
+
+T = TypeVar("T")
 
 PODCAST_CHAPTERS_VERSION = "1.2.0"
 
@@ -38,10 +41,10 @@ def session_files(out_dir: Path, stem: str, extension: str) -> SessionFiles:
     )
 
 
-def write_session(
-    files: SessionFiles, timeline: Timeline, write_audio: Callable[[Path], None]
-) -> None:
-    """Write all three files to temporary names beside their targets, then rename them in place.
+def write_session(files: SessionFiles, timeline: Timeline, write_audio: Callable[[Path], T]) -> T:
+    """Write all four files to temporary names beside their targets, then rename them in place.
+
+    `write_audio(path)` writes the audio into `path`; what it returns is returned.
 
     If anything fails (or the build is interrupted), the temporary files are
     removed and whatever was there before is left untouched.
@@ -55,7 +58,7 @@ def write_session(
         ) from None
     with _temporaries(files) as temporaries:
         audio, timeline_file, subtitles, chapters = temporaries
-        write_audio(audio)
+        written = write_audio(audio)
         timeline_file.write_text(_json(timeline.to_json()), encoding="utf-8")
         subtitles.write_text(to_webvtt(timeline), encoding="utf-8")
         chapters.write_text(_json(podcast_chapters(timeline)), encoding="utf-8")
@@ -65,6 +68,7 @@ def write_session(
             for temporary, target in zip(temporaries, files.all(), strict=True):
                 os.chmod(temporary, 0o644)  # mkstemp makes files private; outputs are shared
                 os.replace(temporary, target)
+    return written
 
 
 def _json(data: object) -> str:

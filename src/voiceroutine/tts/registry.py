@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib.metadata import EntryPoint, entry_points
 
@@ -78,3 +79,14 @@ def create_engine(name: str) -> Engine:
             f"the speech engine '{name}'{package} cannot be loaded: {error}"
         ) from None
     return factory()
+
+
+@dataclass(frozen=True)
+class EngineSpec:
+    """An engine by its registered name: small and picklable, so that worker processes can
+    each build the same engine for themselves."""
+
+    name: str
+
+    def create(self) -> Engine:
+        return create_engine(self.name)

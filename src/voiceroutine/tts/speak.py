@@ -1,7 +1,7 @@
 """The speak stage: every distinct line becomes one trimmed clip, synthesized once and cached.
 
 Lines missing from the cache can be synthesized by several worker processes,
-each with its own engine built from the engine's name.
+each with its own engine built from the engine's spec.
 """
 
 from __future__ import annotations
@@ -24,11 +24,20 @@ from voiceroutine.interrupts import (
 from voiceroutine.threads import map_in_threads
 from voiceroutine.tts.base import Engine, RawClip, VoiceSettings
 from voiceroutine.tts.cache import CACHE_DIR_ENV, ClipCache
+from voiceroutine.tts.registry import EngineSpec
 
 Progress = Callable[[str, int, int], None]
 """Called as progress(stage, done, total) while work goes on."""
 MIN_LINES_PER_WORKER = 8
 """Starting a worker and its engine costs about as much as speaking a few lines."""
+
+
+@dataclass(frozen=True)
+class SpeakingProcesses:
+    """Worker processes to speak new lines in, each with its own engine made from `engine`."""
+
+    engine: EngineSpec
+    count: int
 
 
 @dataclass(frozen=True)
@@ -51,13 +60,12 @@ def speak_all(
     cache: ClipCache,
     sample_rate: int,
     progress: Progress | None = None,
-    workers: int = 1,
-    engine_name: str | None = None,
+    processes: SpeakingProcesses | None = None,
 ) -> SpeechClips:
     """Clips for every text, from the cache where possible, else from the engine.
 
-    With `workers` above 1 and an `engine_name` to build engines from, missing
-    lines are spoken in that many processes.
+    Missing lines are spoken by `engine` in this process, or with `processes`
+    in that many worker processes when there are enough of them to pay for it.
     """
     identity = engine.identity(voice)
     distinct = list(dict.fromkeys(texts))
@@ -65,7 +73,7 @@ def speak_all(
     raw = {text: clip for text in distinct if (clip := cache.get(keys[text])) is not None}
     missing = [text for text in distinct if text not in raw]
     done = len(raw)
-    for text, clip in _synthesize(missing, engine, voice, workers, engine_name):
+    for text, clip in _synthesize(missing, engine, voice, processes):
         raw[text] = clip
         _store(cache, keys[text], clip)
         done += 1
@@ -80,10 +88,10 @@ def speak_all(
 
 
 def _synthesize(
-    texts: list[str], engine: Engine, voice: VoiceSettings, workers: int, engine_name: str | None
+    texts: list[str], engine: Engine, voice: VoiceSettings, processes: SpeakingProcesses | None
 ) -> Iterator[tuple[str, RawClip]]:
-    workers = min(workers, len(texts) // MIN_LINES_PER_WORKER)
-    if workers <= 1 or engine_name is None:
+    workers = min(processes.count, len(texts) // MIN_LINES_PER_WORKER) if processes else 0
+    if processes is None or workers <= 1:
         for text in texts:
             yield text, trim_silence(engine.synthesize(text, voice), text)
         return
@@ -93,7 +101,7 @@ def _synthesize(
             # (its workers ended by stop_workers) then fails on the cancelled ones, printing a
             # traceback (Python 3.11).
             with signals_held():  # the workers start now: none may see a signal before it is set
-                futures = [pool.submit(_speak_in_worker, engine_name, t, voice) for t in texts]
+                futures = [pool.submit(_speak_in_worker, processes.engine, t, voice) for t in texts]
             for text, future in zip(texts, futures, strict=True):
                 yield text, future.result()
         except BaseException:
@@ -112,14 +120,12 @@ def _store(cache: ClipCache, key: str, clip: RawClip) -> None:
 
 
 @functools.cache
-def _worker_engine(engine_name: str) -> Engine:
+def _worker_engine(spec: EngineSpec) -> Engine:
     """The engine of a synthesis worker process, built once on its first line."""
-    from voiceroutine.tts.registry import create_engine
-
-    return create_engine(engine_name)
+    return spec.create()
 
 
-def _speak_in_worker(engine_name: str, text: str, voice: VoiceSettings) -> RawClip:
+def _speak_in_worker(spec: EngineSpec, text: str, voice: VoiceSettings) -> RawClip:
     return end_worker_when_terminated(
-        lambda: trim_silence(_worker_engine(engine_name).synthesize(text, voice), text)
+        lambda: trim_silence(_worker_engine(spec).synthesize(text, voice), text)
     )
