@@ -19,7 +19,8 @@ from voiceroutine.audio.dynamics import (
 )
 from voiceroutine.audio.encode import encode
 from voiceroutine.audio.formats import FORMATS
-from voiceroutine.audio.truepeak import GrowingFileCheck, PeakMeter, measure_file
+from voiceroutine.audio.meter import PeakMeter
+from voiceroutine.audio.truepeak import GrowingFileCheck, measure_file
 
 RATE = 44_100
 

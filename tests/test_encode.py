@@ -13,7 +13,8 @@ from voiceroutine.audio import encode as encode_module
 from voiceroutine.audio.encode import encode
 from voiceroutine.audio.ffmpeg import ffmpeg_exe
 from voiceroutine.audio.formats import FORMATS
-from voiceroutine.audio.truepeak import Measurement, measure_file
+from voiceroutine.audio.meter import Measurement
+from voiceroutine.audio.truepeak import measure_file
 from voiceroutine.timeline import ChapterSpan
 
 CHAPTERS = (ChapterSpan("Warm-up", 0, 2000), ChapterSpan("Hold: 30 s; knees #2", 2000, 4000))

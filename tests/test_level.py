@@ -15,7 +15,7 @@ from voiceroutine.audio.level import (
     next_level,
 )
 from voiceroutine.audio.loudness import LoudnessPlan
-from voiceroutine.audio.truepeak import Measurement
+from voiceroutine.audio.meter import Measurement
 
 FIRST = Level(gain_db=9.0, ceiling=0.7)
 LINE_PEAK = 0.25  # at unit gain: 0.25 * 10 ** (9 / 20) = 0.70 after the gain

@@ -1,11 +1,16 @@
-"""Apply a function to many arrays on every core: numpy and soxr release the GIL while they work."""
+"""Work on other threads: many arrays on every core (numpy and soxr release the GIL while they
+work), one task on a thread of its own, and the allocator settings that keep threads lean."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from collections.abc import Callable, Iterable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -21,6 +26,43 @@ def map_in_threads(function: Callable[[T], R], items: Iterable[T]) -> list[R]:
 
     with ThreadPoolExecutor(max_workers=usable_cores()) as pool:
         return list(pool.map(function, items))
+
+
+def in_thread(work: Callable[[], T], name: str, niceness: int = 0) -> Future[T]:
+    """Start `work` on a daemon thread of its own; the future gets its result or its error.
+
+    A future rather than thread.join(): after a join interrupted by a signal,
+    Python 3.11 may let the next join return while the thread still runs.
+    With a `niceness`, the thread yields the cores to others (Linux only).
+    """
+    import threading
+    from concurrent.futures import Future
+
+    future: Future[T] = Future()
+
+    def run() -> None:
+        if niceness and sys.platform.startswith("linux"):  # where a thread id names one thread
+            with contextlib.suppress(OSError):
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
+        try:
+            future.set_result(work())
+        except BaseException as error:  # handed to whoever waits on the future
+            future.set_exception(error)
+
+    threading.Thread(target=run, name=name, daemon=True).start()
+    return future
+
+
+def settled(work: Callable[[], T]) -> Future[T]:
+    """Run `work` here and now; a finished future with its result or its error."""
+    from concurrent.futures import Future
+
+    future: Future[T] = Future()
+    try:
+        future.set_result(work())
+    except BaseException as error:  # kept, as a thread's would be
+        future.set_exception(error)
+    return future
 
 
 def usable_cores() -> int:

@@ -12,21 +12,18 @@ import re
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, wait
+from functools import partial
 from pathlib import Path
 
 from voiceroutine.audio.ffmpeg import FfmpegRun, pipe_into_ffmpeg
 from voiceroutine.audio.formats import AudioFormat
+from voiceroutine.audio.meter import Measurement, OutputMeter
 from voiceroutine.audio.mp3join import Mp3JoinError, join_mp3
-from voiceroutine.audio.truepeak import (
-    GrowingFileCheck,
-    Measurement,
-    OutputMeter,
-    PeakCheck,
-    measure_file,
-    stream_check,
-)
+from voiceroutine.audio.truepeak import GrowingFileCheck, PeakCheck, measure_file, stream_check
 from voiceroutine.errors import VoiceroutineError
 from voiceroutine.interrupts import release_signals, signals_held
+from voiceroutine.threads import in_thread, settled
 from voiceroutine.timeline import ChapterSpan
 
 
@@ -186,13 +183,9 @@ def encode_in_parts(
         destination.with_name(f"{destination.name}.part{index}") for index in range(1, len(bounds))
     ]
     stop = threading.Event()
-    ended = [threading.Event() for _ in bounds]
-    """Set as each part's thread ends (thread.join() is not reliable after an interrupt)."""
-    runs: list[FfmpegRun[Measurement] | None] = [None] * len(bounds)
-    failures: list[BaseException] = []
     checks: list[GrowingFileCheck] = []
 
-    def encode_part(index: int) -> None:
+    def encode_part(index: int) -> FfmpegRun[Measurement]:
         if index > 0:
             release_signals()  # started while the main thread held them (below)
         start, end = bounds[index]
@@ -206,40 +199,35 @@ def encode_in_parts(
             run = pipe_into_ffmpeg(
                 arguments, _until(stop, render(start, end)), cwd=destination.parent
             )
-            runs[index] = run
-            if run.code != 0:
-                stop.set()
-        except BaseException as error:
+        except BaseException:
             stop.set()  # the other parts stop at their next block
-            failures.append(error)
-        finally:
-            ended[index].set()
+            raise
+        if run.code != 0:
+            stop.set()
+        return run
 
     try:
         for path in paths:
             path.write_bytes(b"")  # each check reads its file as it grows: nothing stale
             checks.append(GrowingFileCheck(path, decoder, sample_rate, channels, label))
-        started: list[int] = []
+        others: list[Future[FfmpegRun[Measurement]]] = []
         try:
             with signals_held():  # an interrupt now could not tell which parts are running
                 for index in range(1, len(bounds)):
-                    threading.Thread(
-                        target=encode_part, args=(index,), name=f"part {index}"
-                    ).start()
-                    started.append(index)
-            encode_part(0)
-            for index in started:
-                ended[index].wait()
+                    others.append(in_thread(partial(encode_part, index), f"part {index}"))
+            parts = [settled(partial(encode_part, 0)), *others]
+            wait(others)
         except BaseException:  # interrupted while starting or waiting: stop every part
             stop.set()
-            for index in started:
-                ended[index].wait()
+            wait(others)
             raise
-        causes = [error for error in failures if not isinstance(error, _Stopped)]
+        errors = [part.exception() for part in parts]
+        causes = [error for error in errors if error and not isinstance(error, _Stopped)]
         if causes:
             raise causes[0]
-        failed = next((run for run in runs if run is not None and run.code != 0), None)
-        if failed is not None or failures:
+        runs = [part.result() for part, error in zip(parts, errors, strict=True) if not error]
+        failed = next((run for run in runs if run.code != 0), None)
+        if failed is not None or any(errors):
             reason = failed.reason() if failed is not None else "it was stopped"
             raise VoiceroutineError(f"ffmpeg could not encode {label}: {reason}")
         measured = Measurement.joined([check.finish() for check in checks])

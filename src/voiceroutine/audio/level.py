@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voiceroutine.audio.loudness import TRUE_PEAK_LIMIT_DBTP
-from voiceroutine.audio.truepeak import Measurement
+from voiceroutine.audio.meter import Measurement
 
 ENCODE_ATTEMPTS = 3
 """Encodes allowed to bring the decoded file to its target and under the peak limit."""

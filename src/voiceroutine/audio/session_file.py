@@ -21,8 +21,8 @@ if TYPE_CHECKING:
     from voiceroutine.audio.formats import AudioFormat
     from voiceroutine.audio.loudness import LoudnessPlan
     from voiceroutine.audio.master import Mastered
+    from voiceroutine.audio.meter import Measurement
     from voiceroutine.audio.render import SessionMix
-    from voiceroutine.audio.truepeak import Measurement
     from voiceroutine.timeline import ChapterSpan
 
 MIN_PART_SECONDS = 60
