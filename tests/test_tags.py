@@ -20,13 +20,13 @@ from mutagen.wave import WAVE
 from voiceroutine.audio.encode import ffmetadata
 from voiceroutine.audio.ffmpeg import ffmpeg_exe
 from voiceroutine.audio.tags import (
-    ChapterMark,
     SessionTags,
     read_build_id,
     read_routine_source,
     write_tags,
 )
 from voiceroutine.errors import VoiceroutineError
+from voiceroutine.timeline import ChapterSpan
 
 SOURCE = (
     "title: Évening — 背中 🧘 / stretch\r\n"
@@ -38,11 +38,11 @@ SOURCE = (
 BUILD_ID = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 # A long title in the middle: mutagen alone would write these CHAP frames in size order.
 CHAPTERS = [
-    ChapterMark("Settle in", 0, 800),
-    ChapterMark("Knee to chest, left side then right — slow breaths = 4;7;8 # box", 800, 2600),
-    ChapterMark("Cat-cow", 2600, 3500),
-    ChapterMark("Rest", 3500, 4200),
-    ChapterMark("Box breathing, eyes closed", 4200, 6000),
+    ChapterSpan("Settle in", 0, 800),
+    ChapterSpan("Knee to chest, left side then right — slow breaths = 4;7;8 # box", 800, 2600),
+    ChapterSpan("Cat-cow", 2600, 3500),
+    ChapterSpan("Rest", 3500, 4200),
+    ChapterSpan("Box breathing, eyes closed", 4200, 6000),
 ]  # fmt: skip
 SHUFFLED = [CHAPTERS[i] for i in (3, 0, 4, 1, 2)]
 """write_tags is given the chapters out of order: every format must store them in time order."""

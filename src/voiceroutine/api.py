@@ -19,6 +19,7 @@ from voiceroutine.library.phrasebook import load_phrasebook
 from voiceroutine.loader import load_routine
 from voiceroutine.names import DEFAULT_OUT_DIR
 from voiceroutine.plan import Plan
+from voiceroutine.progress import Progress, stage_progress
 from voiceroutine.routine import ExerciseDefinition, Routine
 from voiceroutine.timeline import Timeline, clip_ms_from_samples, schedule
 from voiceroutine.tts.base import Engine, VoiceInfo, VoiceSettings
@@ -31,15 +32,12 @@ if TYPE_CHECKING:
 
     from voiceroutine.audio.loudness import LoudnessPlan
     from voiceroutine.audio.session_file import AudioChoices
-    from voiceroutine.audio.tags import ChapterMark, SessionTags
+    from voiceroutine.audio.tags import SessionTags
     from voiceroutine.batch import Outcome
     from voiceroutine.plan import Sound
     from voiceroutine.tts.speak import SpeakingProcesses, SpeechClips
 
 SAMPLE_RATE = 44_100
-
-Progress = Callable[[str, int, int], None]
-"""Called as progress(stage, done, total) while a build runs."""
 
 
 @dataclass(frozen=True)
@@ -461,7 +459,7 @@ def _build(
     headroom = choices.audio_format.peak_headroom_db
     mastered = master(timeline, speech.clips, sounds, bed, choices.loudness, headroom)
     tags = replace(session_tags(compiled), build_id=fingerprint)
-    encoding = _stage_progress(progress, "Encoding")
+    encoding = stage_progress(progress, "Encoding")
 
     files = session_files(options.out_dir, compiled.source.stem, choices.audio_format.extension)
 
@@ -470,7 +468,7 @@ def _build(
             destination, mastered, choices, timeline.chapters, files.audio.name, options.jobs,
             encoding,
         )  # fmt: skip
-        write_tags(destination, choices.audio_format.name, tags, chapter_marks(timeline))
+        write_tags(destination, choices.audio_format.name, tags, timeline.chapters)
         return loudness
 
     loudness = write_session(files, timeline, write_audio)
@@ -478,13 +476,6 @@ def _build(
         files.audio, files.timeline, files.subtitles, timeline, speech.synthesized,
         speech.reused, loudness, files.chapters, fingerprint, compiled.source_warnings,
     )  # fmt: skip
-
-
-def _stage_progress(progress: Progress | None, stage: str) -> Callable[[int, int], None] | None:
-    """One stage's progress as report(done, total), or None when nobody listens."""
-    if progress is None:
-        return None
-    return lambda done, total: progress(stage, done, total)
 
 
 def session_tags(compiled: Compiled) -> SessionTags:
@@ -508,12 +499,6 @@ def session_tags(compiled: Compiled) -> SessionTags:
         cover=cover,
         library_source=library.read_bytes().decode("utf-8") if library else None,
     )
-
-
-def chapter_marks(timeline: Timeline) -> list[ChapterMark]:
-    from voiceroutine.audio.tags import ChapterMark
-
-    return [ChapterMark(c.title, c.start_ms, c.end_ms) for c in timeline.chapters]
 
 
 @dataclass(frozen=True)

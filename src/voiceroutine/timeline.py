@@ -50,6 +50,8 @@ class Cue:
 
 @dataclass(frozen=True)
 class ChapterSpan:
+    """A chapter as it is heard: its title and where it starts and ends in the session."""
+
     title: str
     start_ms: int
     end_ms: int

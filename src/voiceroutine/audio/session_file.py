@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from voiceroutine.audio.encode import encode, encode_in_parts
 from voiceroutine.audio.level import Level, encode_levelled
+from voiceroutine.progress import StageProgress
 
 if TYPE_CHECKING:
     from voiceroutine.audio.formats import AudioFormat
@@ -27,9 +28,6 @@ if TYPE_CHECKING:
 
 MIN_PART_SECONDS = 60
 """The shortest part a long MP3 is cut into to be encoded on several cores at once."""
-
-Report = Callable[[int, int], None]
-"""Called as report(done, total) with the samples encoded so far."""
 
 
 @dataclass(frozen=True)
@@ -49,7 +47,7 @@ def encode_session(
     chapters: Sequence[ChapterSpan],
     name: str,
     jobs: int = 1,
-    report: Report | None = None,
+    report: StageProgress | None = None,
 ) -> LoudnessPlan:
     """Write the session's audio into `destination`; the loudness plan as the file measures.
 
@@ -108,14 +106,16 @@ def encoder_parts(
     return part_bounds(mix.quiet_stretches(), mix.total_samples, jobs, minimum)
 
 
-def _summed_progress(report: Report | None, total: int) -> Callable[[], Report | None]:
+def _summed_progress(
+    report: StageProgress | None, total: int
+) -> Callable[[], StageProgress | None]:
     """Progress callbacks for parts rendered at once, reported as one sum over `total`."""
     if report is None:
         return lambda: None
     lock = threading.Lock()
     done: list[int] = []
 
-    def part() -> Report:
+    def part() -> StageProgress:
         with lock:  # parts start on their own threads
             index = len(done)
             done.append(0)

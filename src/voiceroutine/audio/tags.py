@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING
 import mutagen
 
 from voiceroutine.audio.formats import FORMATS, TagStyle, format_of_suffix
+from voiceroutine.audio.id3order import put_chapters_in_time_order
 from voiceroutine.errors import Place, VoiceroutineError
+from voiceroutine.timeline import ChapterSpan
 
 if TYPE_CHECKING:
     from mutagen.flac import Picture
@@ -27,13 +29,6 @@ BUILD = "build"
 UTF16 = 1
 """ID3 v2.3 has no UTF-8: its text frames are written in UTF-16."""
 FRONT_COVER = 3
-
-
-@dataclass(frozen=True)
-class ChapterMark:
-    title: str
-    start_ms: int
-    end_ms: int
 
 
 @dataclass(frozen=True)
@@ -55,11 +50,11 @@ class SessionTags:
     """The routine's `library:` file exactly as written, so that an extracted routine builds."""
 
 
-Writer = Callable[[Path, SessionTags, Sequence[ChapterMark]], None]
+Writer = Callable[[Path, SessionTags, Sequence[ChapterSpan]], None]
 
 
 def write_tags(
-    path: Path, audio_format: str, tags: SessionTags, chapters: Sequence[ChapterMark]
+    path: Path, audio_format: str, tags: SessionTags, chapters: Sequence[ChapterSpan]
 ) -> None:
     """Write `tags` and `chapters` into the file ffmpeg encoded at `path`.
 
@@ -171,7 +166,7 @@ def _id3_frames(tags: SessionTags) -> list[Frame]:
     return frames
 
 
-def _chapter_frames(chapters: Sequence[ChapterMark]) -> list[Frame]:
+def _chapter_frames(chapters: Sequence[ChapterSpan]) -> list[Frame]:
     """One CHAP per chapter and a top-level, ordered CTOC listing them in time order."""
     from mutagen.id3 import CHAP, CTOC, TIT2, CTOCFlags
 
@@ -192,7 +187,7 @@ def _chapter_frames(chapters: Sequence[ChapterMark]) -> list[Frame]:
     return frames
 
 
-def _write_mp3(path: Path, tags: SessionTags, chapters: Sequence[ChapterMark]) -> None:
+def _write_mp3(path: Path, tags: SessionTags, chapters: Sequence[ChapterSpan]) -> None:
     from mutagen.mp3 import MP3
 
     audio = MP3(path)  # fails on a file with no MPEG audio, where ID3 alone would not
@@ -202,59 +197,10 @@ def _write_mp3(path: Path, tags: SessionTags, chapters: Sequence[ChapterMark]) -
     for frame in _id3_frames(tags) + _chapter_frames(chapters):
         audio.tags.add(frame)
     audio.save(v2_version=3)
-    _put_chapters_in_time_order(path)
+    put_chapters_in_time_order(path)
 
 
-def _put_chapters_in_time_order(path: Path) -> None:
-    """Move the CHAP frames of the ID3v2.3 tag at the start of `path` into time order.
-
-    mutagen saves frames sorted by size, so CHAP frames land in the file in
-    size order, and readers that take them in file order (ffmpeg and the apps
-    built on it) list the chapters out of order. The CHAP frames swap places
-    among the slots they occupy; other frames, the padding and the tag's
-    length stay as they are.
-    """
-    with path.open("r+b") as file:
-        header = file.read(10)
-        # Version 3, neither unsynchronised nor with an extended header: what mutagen writes.
-        if len(header) < 10 or header[:4] != b"ID3\x03" or header[5] & 0xC0:
-            return
-        frames = _v23_frames(file.read(_syncsafe(header[6:10])))
-        slots = [index for index, frame in enumerate(frames) if frame[:4] == b"CHAP"]
-        in_time_order = sorted((frames[index] for index in slots), key=_chap_times)
-        for index, frame in zip(slots, in_time_order, strict=True):
-            frames[index] = frame
-        file.seek(10)
-        file.write(b"".join(frames))
-
-
-def _v23_frames(body: bytes) -> list[bytes]:
-    """The whole frames (header and data) of an ID3v2.3 tag body, up to its padding."""
-    frames: list[bytes] = []
-    offset = 0
-    while offset + 10 <= len(body) and body[offset] != 0:
-        end = offset + 10 + int.from_bytes(body[offset + 4 : offset + 8], "big")
-        if end > len(body):
-            break  # a damaged frame: leave it and what follows where they are
-        frames.append(body[offset:end])
-        offset = end
-    return frames
-
-
-def _chap_times(frame: bytes) -> tuple[int, int]:
-    """A CHAP frame's start and end ms: they follow its NUL-terminated element id."""
-    times = frame.index(b"\0", 10) + 1
-    return (
-        int.from_bytes(frame[times : times + 4], "big"),
-        int.from_bytes(frame[times + 4 : times + 8], "big"),
-    )
-
-
-def _syncsafe(data: bytes) -> int:
-    return (data[0] << 21) | (data[1] << 14) | (data[2] << 7) | data[3]
-
-
-def _write_wav(path: Path, tags: SessionTags, chapters: Sequence[ChapterMark]) -> None:
+def _write_wav(path: Path, tags: SessionTags, chapters: Sequence[ChapterSpan]) -> None:
     from mutagen.wave import WAVE
 
     audio = WAVE(path)
@@ -266,7 +212,7 @@ def _write_wav(path: Path, tags: SessionTags, chapters: Sequence[ChapterMark]) -
     audio.save(v2_version=3)
 
 
-def _write_mp4(path: Path, tags: SessionTags, chapters: Sequence[ChapterMark]) -> None:
+def _write_mp4(path: Path, tags: SessionTags, chapters: Sequence[ChapterSpan]) -> None:
     """MP4 atoms; the chapters ffmpeg wrote (a text track and a chpl atom) stay untouched."""
     from mutagen.mp4 import MP4, MP4Cover, MP4FreeForm
 
@@ -293,7 +239,7 @@ def _write_mp4(path: Path, tags: SessionTags, chapters: Sequence[ChapterMark]) -
     audio.save()
 
 
-def _write_vorbis_comments(path: Path, tags: SessionTags, chapters: Sequence[ChapterMark]) -> None:
+def _write_vorbis_comments(path: Path, tags: SessionTags, chapters: Sequence[ChapterSpan]) -> None:
     """Vorbis comments for Ogg Vorbis, Opus and FLAC, with chapters as CHAPTERnnn."""
     from mutagen.flac import FLAC
     from mutagen.oggopus import OggOpus
@@ -317,7 +263,7 @@ def _write_vorbis_comments(path: Path, tags: SessionTags, chapters: Sequence[Cha
     audio.save()
 
 
-def _vorbis_comments(tags: SessionTags, chapters: Sequence[ChapterMark]) -> list[tuple[str, str]]:
+def _vorbis_comments(tags: SessionTags, chapters: Sequence[ChapterSpan]) -> list[tuple[str, str]]:
     comments = [
         ("TITLE", tags.title),
         ("ARTIST", tags.artist),
@@ -329,7 +275,7 @@ def _vorbis_comments(tags: SessionTags, chapters: Sequence[ChapterMark]) -> list
         *((f"VOICEROUTINE_{field.upper()}", value) for field, value in _stored_texts(tags)),
     ]
     for index, chapter in enumerate(chapters):
-        comments.append((f"CHAPTER{index:03d}", _clock(chapter.start_ms)))
+        comments.append((f"CHAPTER{index:03d}", _vorbis_time(chapter.start_ms)))
         comments.append((f"CHAPTER{index:03d}NAME", chapter.title))
     return [(key, value) for key, value in comments if value is not None]
 
@@ -349,7 +295,7 @@ def _mime(image: bytes) -> str:
     return "image/png" if image.startswith(b"\x89PNG\r\n\x1a\n") else "image/jpeg"
 
 
-def _clock(ms: int) -> str:
+def _vorbis_time(ms: int) -> str:
     """HH:MM:SS.mmm, as the Vorbis chapter convention writes times."""
     seconds, millis = divmod(ms, 1000)
     minutes, seconds = divmod(seconds, 60)

@@ -29,8 +29,9 @@ if TYPE_CHECKING:
     from rich.table import Table
     from rich.text import Text
 
-    from voiceroutine.api import BuildResult, Progress
+    from voiceroutine.api import BuildResult
     from voiceroutine.batch import Outcome
+    from voiceroutine.progress import Progress
     from voiceroutine.timeline import Timeline
 
 T = TypeVar("T")

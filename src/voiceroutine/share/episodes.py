@@ -27,7 +27,7 @@ TIMED_KINDS = {
 
 
 @dataclass(frozen=True)
-class Period:
+class Countdown:
     """A hold or rest: the player counts down the time left in it."""
 
     label: str
@@ -47,7 +47,7 @@ class Episode:
     duration_ms: int
     exercises: tuple[str, ...]
     chapters: tuple[ChapterSpan, ...]
-    periods: tuple[Period, ...]
+    periods: tuple[Countdown, ...]
     source: Path
     audio: Path
     subtitles: Path
@@ -85,7 +85,7 @@ def episode(path: Path, result: BuildResult, allowances: Allowances = NO_ALLOWAN
     )
     exercises = tuple(dict.fromkeys(c.title for c in chapters if c.title not in framing))
     periods = tuple(
-        Period(TIMED_KINDS[s["kind"]], int(s["start_ms"]), int(s["end_ms"]))
+        Countdown(TIMED_KINDS[s["kind"]], int(s["start_ms"]), int(s["end_ms"]))
         for s in timeline.get("segments", [])
         if s["kind"] in TIMED_KINDS
     )

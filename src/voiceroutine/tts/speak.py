@@ -7,7 +7,7 @@ each with its own engine built from the engine's spec.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -21,13 +21,12 @@ from voiceroutine.interrupts import (
     signals_held,
     stop_workers,
 )
+from voiceroutine.progress import Progress
 from voiceroutine.threads import map_in_threads
 from voiceroutine.tts.base import Engine, RawClip, VoiceSettings
 from voiceroutine.tts.cache import CACHE_DIR_ENV, ClipCache
 from voiceroutine.tts.registry import EngineSpec
 
-Progress = Callable[[str, int, int], None]
-"""Called as progress(stage, done, total) while work goes on."""
 MIN_LINES_PER_WORKER = 8
 """Starting a worker and its engine costs about as much as speaking a few lines."""
 
