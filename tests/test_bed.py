@@ -10,15 +10,11 @@ import numpy as np
 import pytest
 
 from audio_tools import make_audio_file
-from voiceroutine.audio.bed import (
-    AMBIENCES,
-    Ducking,
-    MusicBed,
-    ambience_loop,
-    file_loop,
-    make_seamless,
-)
+from voiceroutine.audio.ambience import ambience_loop
+from voiceroutine.audio.bed import Ducking, MusicBed
+from voiceroutine.audio.loops import file_loop, make_seamless
 from voiceroutine.errors import VoiceroutineError
+from voiceroutine.names import AMBIENCES
 
 RATE = 22_050
 

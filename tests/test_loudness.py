@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from audio_tools import ebur128
-from voiceroutine.audio.bed import Ducking, MusicBed, ambience_loop
+from voiceroutine.audio.ambience import ambience_loop
+from voiceroutine.audio.bed import Ducking, MusicBed
 from voiceroutine.audio.dynamics import SPEECH_RMS
 from voiceroutine.audio.ffmpeg import ffmpeg_exe
 from voiceroutine.audio.kpowers import weighted_frame_powers

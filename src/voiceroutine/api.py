@@ -227,7 +227,7 @@ def check_media(compiled: Compiled, sample_rate: int = SAMPLE_RATE) -> None:
             for file in files:
                 load_sound_file(file, sample_rate)
         if music is not None and Path(music).is_absolute():  # else a built-in ambience
-            from voiceroutine.audio.bed import file_loop
+            from voiceroutine.audio.loops import file_loop
 
             file_loop(Path(music), sample_rate)
 

@@ -57,8 +57,11 @@ def music_bed(
     """The ducked music bed for `timeline`, or None when the routine has no music."""
     if music is None:
         return None
-    from voiceroutine.audio.bed import AMBIENCES, Ducking, MusicBed, ambience_loop, file_loop
+    from voiceroutine.audio.ambience import ambience_loop
+    from voiceroutine.audio.bed import Ducking, MusicBed
+    from voiceroutine.audio.loops import file_loop
     from voiceroutine.audio.render import ms_to_samples
+    from voiceroutine.names import AMBIENCES
 
     rate = timeline.sample_rate
     loop = ambience_loop(music, rate) if music in AMBIENCES else file_loop(Path(music), rate)
