@@ -12,7 +12,18 @@ from voiceroutine.compile import MAX_PLAN_ITEMS, MAX_REPEAT_DEPTH, compile_routi
 from voiceroutine.errors import VoiceroutineError
 from voiceroutine.library.phrasebook import Phrasebook, load_phrasebook
 from voiceroutine.loader import parse_routine
-from voiceroutine.plan import Chapter, Gap, Period, Plan, Play, Sound, Speak, TimedCue
+from voiceroutine.plan import (
+    Chapter,
+    Gap,
+    PaletteSound,
+    Period,
+    Plan,
+    Play,
+    SoundFile,
+    Speak,
+    TimedCue,
+    Tone,
+)
 from voiceroutine.routine import (
     ExerciseStep,
     PauseStep,
@@ -509,8 +520,8 @@ def plays(plan: Plan) -> list[str]:
 def test_a_bell_opens_and_closes_the_session_unless_turned_off(english: Phrasebook) -> None:
     plan = compile_text("title: T\nsteps:\n  - say: Hello.\n", english)
     items = [i for i in plan.items if not isinstance(i, (Gap, Chapter))]
-    assert isinstance(items[0], Play) and items[0].sound == Sound("bell")
-    assert isinstance(items[-1], Play) and items[-1].sound == Sound("bell")
+    assert isinstance(items[0], Play) and items[0].sound == PaletteSound("bell")
+    assert isinstance(items[-1], Play) and items[-1].sound == PaletteSound("bell")
     quiet = compile_text("title: T\naudio: {bell: false}\nsteps:\n  - say: Hello.\n", english)
     assert plays(quiet) == []
     chimed = compile_text("title: T\naudio: {bell: chime}\nsteps:\n  - say: Hello.\n", english)
@@ -526,7 +537,7 @@ def test_sound_steps_play_built_in_sounds_and_files_next_to_the_routine(
                        "  - sound: tick\n  - sound: gong.wav\n")  # fmt: skip
     plan = compile_routine(parse_routine(routine.read_text(), routine), english)
     assert plays(plan) == ["tick", "gong.wav"]
-    assert [s.name for s in plan.sounds()] == ["tick", str((tmp_path / "gong.wav").resolve())]
+    assert plan.sounds() == [PaletteSound("tick"), SoundFile((tmp_path / "gong.wav").resolve())]
 
 
 def test_exercises_and_rests_mark_start_and_end_by_default_or_their_own(
@@ -548,7 +559,7 @@ steps:
     plan = compile_text(text, english)
     assert plays(plan) == ["chime", "bell"]
     rest = periods(plan, "rest")[0]
-    assert [cue.sound for cue in rest.cues if cue.sound] == [Sound("tick")]
+    assert [cue.sound for cue in rest.cues if cue.sound] == [PaletteSound("tick")]
     assert rest.cues[-1].from_end and rest.cues[-1].offset_ms == 0
 
 
@@ -558,7 +569,7 @@ def test_breath_guide_both_keeps_voice_and_counts_with_the_tones(english: Phrase
         + "title: T\nsteps:\n  - breathe: {inhale: 4, exhale: 4, cycles: 2}\n    guide: both\n"
     )
     inhale = periods(compile_text(text, english), "inhale")[1]
-    assert inhale.cues[0].sound == Sound("inhale", 3800)
+    assert inhale.cues[0].sound == Tone("inhale", 3800)
     assert [cue.texts[0] for cue in inhale.cues[1:]] == ["Breathe in.", "two", "three", "four"]
 
 

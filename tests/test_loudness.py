@@ -28,7 +28,7 @@ from voiceroutine.audio.loudness import (
 from voiceroutine.audio.master import master
 from voiceroutine.audio.render import SessionMix, ms_to_samples
 from voiceroutine.audio.sources import render_sounds
-from voiceroutine.plan import Sound
+from voiceroutine.plan import PaletteSound, Sound, Tone
 from voiceroutine.timeline import ChapterSpan, Cue, Timeline
 
 FFMPEG_TOLERANCE_LU = 0.1
@@ -147,7 +147,7 @@ def session(rate: int) -> tuple[Timeline, dict[str, np.ndarray], dict[Sound, np.
         length = -(-len(lines[text]) * 1000 // rate)
         cues.append(Cue(clock, clock + length, "speech", text, 0))
         clock += length + (8000 if index == 4 else 700 + 300 * (index % 4))
-    tone, bell = Sound("inhale", 4000), Sound("bell")
+    tone, bell = Tone("inhale", 4000), PaletteSound("bell")
     sounds = render_sounds([tone, bell], rate)
     under = cues[2].start_ms + 300
     over = cues[6].end_ms - 400
@@ -213,7 +213,7 @@ def test_the_computed_loudness_is_what_ffmpeg_measures(
 
 def test_without_speech_the_gain_is_planned_for_the_mix_peak() -> None:
     rate = 22_050
-    bell = Sound("bell")
+    bell = PaletteSound("bell")
     sounds = render_sounds([bell], rate)
     cues = (Cue(1000, 3000, "sound", None, 0, bell), Cue(2000, 4000, "sound", None, 0, bell))
     timeline = Timeline("Bells", None, 6000, rate, (ChapterSpan("Bells", 0, 6000),), cues, (), ())

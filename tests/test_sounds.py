@@ -17,7 +17,7 @@ from voiceroutine.audio.sounds import (
     synthesize,
 )
 from voiceroutine.errors import VoiceroutineError
-from voiceroutine.plan import Sound
+from voiceroutine.plan import PaletteSound
 from voiceroutine.tts.estimate import estimate_sound_ms
 
 RATE = 44_100
@@ -148,4 +148,4 @@ def test_a_long_sound_file_is_refused(tmp_path: Path, suffix: str) -> None:
 def test_check_estimates_the_built_in_sounds_at_their_real_length() -> None:
     for name in SOUND_NAMES:
         real_ms = len(synthesize(name, RATE)) * 1000 / RATE
-        assert estimate_sound_ms(Sound(name)) == pytest.approx(real_ms, abs=1)
+        assert estimate_sound_ms(PaletteSound(name)) == pytest.approx(real_ms, abs=1)

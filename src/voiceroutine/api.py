@@ -218,18 +218,26 @@ def check_media(compiled: Compiled, sample_rate: int = SAMPLE_RATE) -> None:
     """Decode every sound and music file the routine names, as the build will, and refuse one
     that is not audio, is silent, or is too short to loop, at the routine's line naming it."""
     # The decoders are imported only for a routine that has such files: check stays quick.
-    files = [Path(sound.name) for sound in compiled.plan.sounds() if Path(sound.name).is_absolute()]
-    music = compiled.routine.audio.music
+    files = compiled.plan.sound_files()
+    music = music_file(compiled.routine)
     with media_at_routine(compiled):
         if files:
             from voiceroutine.audio.sounds import load_sound_file
 
             for file in files:
                 load_sound_file(file, sample_rate)
-        if music is not None and Path(music).is_absolute():  # else a built-in ambience
+        if music is not None:
             from voiceroutine.audio.loops import file_loop
 
-            file_loop(Path(music), sample_rate)
+            file_loop(music, sample_rate)
+
+
+def music_file(routine: Routine) -> Path | None:
+    """The music file under the routine, if its music is one and not a built-in ambience."""
+    from voiceroutine.names import AMBIENCES
+
+    music = routine.audio.music
+    return Path(music) if music is not None and music not in AMBIENCES else None
 
 
 @contextmanager
@@ -414,11 +422,12 @@ def build_fingerprint(compiled: Compiled, choices: AudioChoices, engine: Engine)
     from voiceroutine.fingerprint import build_id
 
     routine = compiled.routine
-    files = [Path(s.name) for s in compiled.plan.sounds() if Path(s.name).is_absolute()]
+    files = compiled.plan.sound_files()
     if routine.cover:
         files.append(Path(routine.cover))
-    if routine.audio.music and Path(routine.audio.music).is_absolute():
-        files.append(Path(routine.audio.music))
+    music = music_file(routine)
+    if music is not None:
+        files.append(music)
     settings = {
         "format": choices.audio_format.name,
         "sample_rate": choices.sample_rate,

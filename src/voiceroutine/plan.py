@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from voiceroutine.names import PALETTE_SOUNDS
+
 SegmentKind = Literal[
     "hold", "rest", "pause", "inhale", "exhale", "breath-hold", "rep", "get-ready"
 ]
@@ -27,24 +29,47 @@ TONES = ("inhale", "exhale", "hold")
 
 
 @dataclass(frozen=True)
-class Sound:
-    """A sound that is not speech: a built-in one by name, a breathing tone, or a user's file.
-
-    `name` is a palette name (bell, chime, tick), a tone name with the
-    `length_ms` it must fill, or an absolute path to a sound file.
-    """
+class PaletteSound:
+    """A built-in sound synthesized in code: one of PALETTE_SOUNDS (bell, chime, tick)."""
 
     name: str
-    length_ms: int | None = None
-
-    @property
-    def is_tone(self) -> bool:
-        return self.name in TONES
 
     @property
     def label(self) -> str:
-        """How the sound is named in the timeline: its name, or its file's name."""
-        return Path(self.name).name if Path(self.name).is_absolute() else self.name
+        """How the sound is named in the timeline."""
+        return self.name
+
+
+@dataclass(frozen=True)
+class Tone:
+    """A breathing tone (one of TONES) that fills `length_ms`."""
+
+    name: str
+    length_ms: int
+
+    @property
+    def label(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class SoundFile:
+    """A user's sound file, by its absolute path (the loader resolved and allowed it)."""
+
+    path: Path
+
+    @property
+    def label(self) -> str:
+        return self.path.name
+
+
+Sound = PaletteSound | Tone | SoundFile
+"""A sound that is not speech."""
+
+
+def sound_named(name: str) -> PaletteSound | SoundFile:
+    """What a routine's sound value names: a palette sound, else the file at that path."""
+    return PaletteSound(name) if name in PALETTE_SOUNDS else SoundFile(Path(name))
 
 
 @dataclass(frozen=True)
@@ -117,6 +142,10 @@ class Plan:
                     for text in cue.texts:
                         seen.setdefault(text)
         return list(seen)
+
+    def sound_files(self) -> list[Path]:
+        """The user's sound files the plan plays, in order of first use."""
+        return [sound.path for sound in self.sounds() if isinstance(sound, SoundFile)]
 
     def sounds(self) -> list[Sound]:
         """Every distinct sound the plan may play, in order of first use."""

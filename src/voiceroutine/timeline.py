@@ -13,7 +13,18 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from voiceroutine.plan import Chapter, Gap, Period, Plan, Play, SegmentKind, Sound, Speak, TimedCue
+from voiceroutine.plan import (
+    Chapter,
+    Gap,
+    Period,
+    Plan,
+    Play,
+    SegmentKind,
+    Sound,
+    Speak,
+    TimedCue,
+    Tone,
+)
 
 MIN_GAP_MS = 150
 """Silence kept between two lines inside a period, and before the period's end."""
@@ -169,7 +180,9 @@ def schedule(plan: Plan, clip_ms: ClipLength, sample_rate: int, sound_ms: SoundL
 
 
 def _sound_cue(start: int, length: int, sound: Sound, chapter: int) -> Cue:
-    return Cue(start, start + length, "tone" if sound.is_tone else "sound", None, chapter, sound)
+    return Cue(
+        start, start + length, "tone" if isinstance(sound, Tone) else "sound", None, chapter, sound
+    )
 
 
 def _place_sounds(

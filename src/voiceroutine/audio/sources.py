@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from voiceroutine.audio.dynamics import SPEECH_RMS
-from voiceroutine.plan import Sound
+from voiceroutine.plan import Sound, SoundFile, Tone
 from voiceroutine.timeline import Timeline
 
 if TYPE_CHECKING:
@@ -32,11 +32,12 @@ def render_sounds(sounds: Iterable[Sound], sample_rate: int) -> dict[Sound, np.n
 
     rendered: dict[Sound, np.ndarray] = {}
     for sound in sounds:
-        if Path(sound.name).is_absolute():
-            samples, peak = load_sound_file(Path(sound.name), sample_rate), FILE_PEAK
+        if isinstance(sound, SoundFile):
+            samples, peak = load_sound_file(sound.path, sample_rate), FILE_PEAK
+        elif isinstance(sound, Tone):
+            samples, peak = synthesize(sound.name, sample_rate, sound.length_ms), TONE_PEAK
         else:
-            samples = synthesize(sound.name, sample_rate, sound.length_ms)
-            peak = TONE_PEAK if sound.is_tone else SOUND_PEAKS[sound.name]
+            samples, peak = synthesize(sound.name, sample_rate), SOUND_PEAKS[sound.name]
         rendered[sound] = _at_peak(samples, peak)
     return rendered
 

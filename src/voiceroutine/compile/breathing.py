@@ -14,7 +14,7 @@ from voiceroutine.compile.pacing import (
 )
 from voiceroutine.compile.resolved import Breathing, Phase
 from voiceroutine.compile.speech import Speech, lines, sentence
-from voiceroutine.plan import Chapter, Gap, Period, PlanItem, Sound, Speak, TimedCue
+from voiceroutine.plan import Chapter, Gap, Period, PlanItem, Sound, Speak, TimedCue, Tone
 
 SHORT_CUES = {
     "breathe_in": "breathe_in_short",
@@ -61,6 +61,6 @@ def breathing_items(breathing: Breathing, speech: Speech) -> Iterator[PlanItem]:
 def breath_tone(phase: Phase) -> Sound:
     """A rising tone across an inhale, a falling one across an exhale, a marker on a hold."""
     if phase.kind == "breath-hold":
-        return Sound("hold", min(HOLD_TONE_MS, max(phase.ms - TONE_MARGIN_MS, 100)))
+        return Tone("hold", min(HOLD_TONE_MS, max(phase.ms - TONE_MARGIN_MS, 100)))
     name = "inhale" if phase.kind == "inhale" else "exhale"
-    return Sound(name, max(phase.ms - TONE_MARGIN_MS, 100))
+    return Tone(name, max(phase.ms - TONE_MARGIN_MS, 100))

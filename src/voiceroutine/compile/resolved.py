@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypeVar
 
-from voiceroutine.plan import SegmentKind, Sound
+from voiceroutine.plan import SegmentKind, Sound, sound_named
 from voiceroutine.routine import (
     BreatheStep,
     BreathGuide,
@@ -192,4 +192,4 @@ def mark(chosen: str | bool | None, default: str | None) -> Sound | None:
     if chosen is False:
         return None
     name = chosen if isinstance(chosen, str) else default
-    return Sound(name) if name else None
+    return sound_named(name) if name else None

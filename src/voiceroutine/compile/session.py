@@ -30,7 +30,18 @@ from voiceroutine.compile.speech import Speech, bare, lines, sentence
 from voiceroutine.compile.steps import Leaf, session_steps, step_tree
 from voiceroutine.errors import VoiceroutineError
 from voiceroutine.library.phrasebook import Phrasebook
-from voiceroutine.plan import Chapter, Gap, Period, Plan, PlanItem, Play, Sound, Speak, TimedCue
+from voiceroutine.plan import (
+    Chapter,
+    Gap,
+    Period,
+    Plan,
+    PlanItem,
+    Play,
+    Sound,
+    Speak,
+    TimedCue,
+    sound_named,
+)
 from voiceroutine.routine import (
     BreatheStep,
     ExerciseStep,
@@ -177,7 +188,7 @@ class _Session:
             if step.pause:
                 yield Period("pause", step.pause)
         elif isinstance(step, SoundStep):
-            yield Play(Sound(step.sound))
+            yield Play(sound_named(step.sound))
             yield Gap(LINE_GAP_MS)
         elif isinstance(step, Rest):
             yield from self._rest(step, _next_name(following, self.phrases))
@@ -217,15 +228,7 @@ def _bell(routine: Routine) -> Sound | None:
     bell = routine.audio.bell
     if bell is False:
         return None
-    return Sound("bell" if bell is True else bell)
-
-
-def _bell(routine: Routine) -> Sound | None:
-    """The sound that opens and closes the session, if any."""
-    bell = routine.audio.bell
-    if bell is False:
-        return None
-    return Sound("bell" if bell is True else bell)
+    return sound_named("bell" if bell is True else bell)
 
 
 def _next_name(following: Sequence[Flat], phrases: Phrasebook) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from voiceroutine.plan import Sound
+from voiceroutine.plan import PaletteSound, Sound, Tone
 from voiceroutine.tts.base import DEFAULT_RATE_WPM
 
 _INNER_PAUSES = (re.compile(r"[.!?;:]\s+\S"), re.compile(r",\s+\S"))
@@ -67,6 +67,8 @@ UNKNOWN_FILE_MS = 2000
 
 def estimate_sound_ms(sound: Sound) -> int:
     """Roughly how long `sound` lasts: exact for tones, nominal for the rest."""
-    if sound.length_ms is not None:
+    if isinstance(sound, Tone):
         return sound.length_ms
-    return NOMINAL_SOUND_MS.get(sound.name, UNKNOWN_FILE_MS)
+    if isinstance(sound, PaletteSound):
+        return NOMINAL_SOUND_MS[sound.name]
+    return UNKNOWN_FILE_MS
