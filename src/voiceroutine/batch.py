@@ -21,7 +21,7 @@ from voiceroutine.interrupts import (
 )
 
 if TYPE_CHECKING:  # the build itself is passed in (api.build_many), so this module is below api
-    from voiceroutine.api import BuildOptions, BuildResult
+    from voiceroutine.build import BuildOptions, BuildResult
 
 BuildOne = Callable[[Path, "BuildOptions"], "BuildResult"]
 """Builds one routine; a module-level function, so that worker processes can be sent it."""

@@ -30,8 +30,8 @@ from voiceroutine.cli.output import (
 from voiceroutine.names import DEFAULT_OUT_DIR
 
 if TYPE_CHECKING:
-    from voiceroutine.api import BuildOptions
     from voiceroutine.batch import Outcome
+    from voiceroutine.build import BuildOptions
 
 
 @app.command()

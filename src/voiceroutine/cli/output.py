@@ -29,8 +29,8 @@ if TYPE_CHECKING:
     from rich.table import Table
     from rich.text import Text
 
-    from voiceroutine.api import BuildResult
     from voiceroutine.batch import Outcome
+    from voiceroutine.build import BuildResult
     from voiceroutine.progress import Progress
     from voiceroutine.timeline import Timeline
 

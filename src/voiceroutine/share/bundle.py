@@ -13,7 +13,7 @@ from voiceroutine.access import NO_ALLOWANCES, Allowances
 from voiceroutine.errors import Place, VoiceroutineError
 
 if TYPE_CHECKING:
-    from voiceroutine.api import BuildResult
+    from voiceroutine.build import BuildResult
 
 
 def share_zip(routine: Path, result: BuildResult, allowances: Allowances = NO_ALLOWANCES) -> Path:

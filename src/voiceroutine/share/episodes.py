@@ -15,7 +15,7 @@ from voiceroutine.share.named import NamedFile, named_files
 from voiceroutine.timeline import ChapterSpan
 
 if TYPE_CHECKING:
-    from voiceroutine.api import BuildResult
+    from voiceroutine.build import BuildResult
 
 TIMED_KINDS = {
     "hold": "Hold",

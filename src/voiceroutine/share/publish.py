@@ -11,8 +11,8 @@ from voiceroutine.share.episodes import episode
 from voiceroutine.share.site import SiteSettings, write_site
 
 if TYPE_CHECKING:  # the builds come from api.publish, which this module is below
-    from voiceroutine.api import BuildOptions
     from voiceroutine.batch import Outcome
+    from voiceroutine.build import BuildOptions
 
 ROUTINE_SUFFIXES = (".yaml", ".yml")
 
