@@ -23,6 +23,7 @@ from voiceroutine.compiled import (
     VoiceOverrides,
     check_media,
     compile_file,
+    compile_loaded,
     estimated_timeline,
     placed_in_file,
     speaking_engine,
@@ -98,6 +99,83 @@ def check(
     speaking_engine(compiled, overrides)
     check_media(compiled)
     return estimated_timeline(compiled)
+
+
+def is_program(path: Path) -> bool:
+    """Whether the YAML file at `path` is a program (it has a `program:` block).
+
+    A file that cannot be read or parsed is not one: checking it as a routine
+    reports what is wrong with it.
+    """
+    from voiceroutine.program.course import is_program as has_program_block
+    from voiceroutine.yamlsource import parse_source, read_source
+
+    try:
+        return has_program_block(parse_source(read_source(path), path, "routine"))
+    except VoiceroutineError:
+        return False
+
+
+@dataclass(frozen=True)
+class CheckedDay:
+    """One scheduled day of a course: its estimated length and what changed in it."""
+
+    week: int
+    weekday: str
+    session: str
+    duration_ms: int
+    changes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CheckedCourse:
+    """A program checked: every day, and how many distinct sessions it needs built."""
+
+    title: str
+    weeks: int
+    easy_weeks: tuple[int, ...]
+    weekdays: tuple[str, ...]
+    days: tuple[CheckedDay, ...]
+    distinct_sessions: int
+
+
+def check_program(
+    path: Path,
+    overrides: VoiceOverrides | None = None,
+    allowances: Allowances = NO_ALLOWANCES,
+    warn: Warn = _ignore,
+) -> CheckedCourse:
+    """Validate a program and estimate every day's session; raises VoiceroutineError at the
+    problem's place. Like `check`, the engine is asked for each session's voice."""
+    from voiceroutine.program.changes import changes
+    from voiceroutine.program.course import load_course
+    from voiceroutine.program.model import WEEKDAYS
+
+    warnings: list[SourceWarning] = []
+    course = load_course(path, allowances, warnings)
+    for warning in warnings:
+        warn(warning)
+    plans: set[str] = set()
+    checked: list[CheckedDay] = []
+    voices_asked: set[tuple[str, str]] = set()
+    for day in course.days:
+        compiled = compile_loaded(
+            path, course.routine(day.session, day.week), overrides, allowances
+        )
+        voice = (compiled.engine.name, repr(compiled.voice))
+        if voice not in voices_asked:
+            voices_asked.add(voice)
+            speaking_engine(compiled, overrides)
+            check_media(compiled)
+        plans.add(repr(compiled.plan))
+        length = estimated_timeline(compiled).duration_ms
+        said = tuple(changes(course, day.session, day.week))
+        checked.append(CheckedDay(day.week, day.weekday, day.session, length, said))
+    weekdays = tuple(day for day in WEEKDAYS if day in course.plan.schedule)
+    plan = course.plan
+    return CheckedCourse(
+        course.title, plan.weeks, plan.easy_weeks, weekdays, tuple(checked), len(plans)
+    )
 
 
 def plan(

@@ -62,9 +62,20 @@ def compile_file(
     Files the routine names must lie in its folder or one the user allows
     (`allowances`, the config file), and it may last no longer than allowed.
     """
-    overrides = overrides or VoiceOverrides()
     source_warnings: list[SourceWarning] = []
     routine = load_routine(path, allowances, source_warnings)
+    return compile_loaded(path, routine, overrides, allowances, tuple(source_warnings))
+
+
+def compile_loaded(
+    path: Path,
+    routine: Routine,
+    overrides: VoiceOverrides | None = None,
+    allowances: Allowances = NO_ALLOWANCES,
+    source_warnings: tuple[SourceWarning, ...] = (),
+) -> Compiled:
+    """Compile a routine already loaded from `path` (a routine file, or a program's session)."""
+    overrides = overrides or VoiceOverrides()
     max_ms = allowances.session_limit_ms()
     engine_name = overrides.engine or routine.voice.engine
     if engine_name not in engine_names():
@@ -88,9 +99,8 @@ def compile_file(
         minutes = announced_minutes(estimate)
         plan = compile_routine(routine, phrases, minutes, max_ms, checked=True)
     return Compiled(
-        path, routine, plan, EngineSpec(engine_name), voice, minutes, max_ms,
-        tuple(source_warnings),
-    )  # fmt: skip
+        path, routine, plan, EngineSpec(engine_name), voice, minutes, max_ms, source_warnings
+    )
 
 
 @contextmanager

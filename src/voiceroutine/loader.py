@@ -64,6 +64,13 @@ def parse_routine(
 ) -> Routine:
     """Validate routine YAML `text`; `path` names the place of errors and anchors `library:`."""
     root = parse_source(text, path, "routine with a title and steps", warnings=warnings)
+    return validate_routine(root, path, allowances)
+
+
+def validate_routine(
+    root: SourceNode, path: Path, allowances: Allowances = NO_ALLOWANCES
+) -> Routine:
+    """Validate parsed routine data (a routine file's, or a program's session made into one)."""
     access = allowances.read_access(path)
     catalogue = routine_catalogue(root, path, access)
     context = LoadContext(

@@ -80,6 +80,13 @@ def build(
     term = terminal(ctx)
     allow_hours(term, max_hours)
     files = _distinct_routines(files)
+    for file in files:
+        if api.is_program(file):
+            term.error(
+                f"{file} is a program; building a program's audio is not supported yet: "
+                f"`voiceroutine check {file}` shows its course"
+            )
+            raise typer.Exit(1)
     if audio_format is not None:
         _check_format_options(term, audio_format.value, sample_rate, bitrate)
     options = api.BuildOptions(

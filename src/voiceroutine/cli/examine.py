@@ -31,6 +31,7 @@ from voiceroutine.cli.output import (
 from voiceroutine.durations import format_duration
 
 if TYPE_CHECKING:
+    from voiceroutine.api import CheckedCourse
     from voiceroutine.timeline import Cue, Timeline
 
 
@@ -53,6 +54,18 @@ def check(
     warn = partial(print_source_warning, term)
     failed = 0
     for file in dict.fromkeys(files):
+        if api.is_program(file):
+            try:
+                course = run(
+                    ctx, lambda file=file: api.check_program(file, overrides, term.allowances, warn)
+                )
+            except typer.Exit as stop:
+                if stop.exit_code != 1:
+                    raise
+                failed += 1
+                continue
+            _print_course(term, file, course)
+            continue
         try:
             timeline = run(ctx, lambda file=file: api.check(file, overrides, term.allowances, warn))
         except typer.Exit as stop:
@@ -74,6 +87,36 @@ def check(
                 term.out.print(plain(f"  {length:>8}  {chapter.title}"))
     if failed:
         raise typer.Exit(1)
+
+
+def _print_course(term: Terminal, file: Path, course: "CheckedCourse") -> None:
+    """A checked program: one line, the weeks as rows and weekdays as columns, the changes."""
+    total = sum(day.duration_ms for day in course.days)
+    term.done(
+        "ok",
+        f"{file}: a program of {count(course.weeks, 'week')}, "
+        f"{count(len(course.days), 'session')} ({course.distinct_sessions} distinct to build), "
+        f"about {format_duration(total)} in all",
+    )
+    shown = table(course.title)
+    shown.add_column("week", justify="right")
+    for weekday in course.weekdays:
+        shown.add_column(weekday)
+    by_week: dict[int, dict[str, str]] = {}
+    changed: dict[tuple[int, str], tuple[str, ...]] = {}
+    for day in course.days:
+        mark = " *" if day.changes else ""
+        cell = f"{day.session} {format_duration(day.duration_ms)}{mark}"
+        by_week.setdefault(day.week, {})[day.weekday] = cell
+        if day.changes:
+            changed.setdefault((day.week, day.session), day.changes)
+    for week in range(1, course.weeks + 1):
+        cells = by_week.get(week, {})
+        label = f"{week} easy" if week in course.easy_weeks else str(week)
+        shown.add_row(label, *(plain(cells.get(weekday, "")) for weekday in course.weekdays))
+    term.out.print(shown)
+    for (week, session), said in changed.items():
+        term.out.print(plain(f"  * week {week}, {session}: {'; '.join(said)}"))
 
 
 @app.command()

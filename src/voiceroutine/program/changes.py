@@ -1,0 +1,74 @@
+"""What a session plays in a week, dose by dose, and what changed since the week before."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from voiceroutine.program.progression import written_doses
+from voiceroutine.routine import BreatheStep, ExerciseStep
+
+if TYPE_CHECKING:
+    from voiceroutine.program.course import Course
+
+DURATIONS = ("hold", "rest_between", "duration", "pause")
+
+
+@dataclass(frozen=True)
+class Dose:
+    """One step's doses in one week: which step, what it is, and its doses by field."""
+
+    step: str
+    """Where the step is in its session: `2`, or `3.1` inside a repeat."""
+    kind: str
+    """exercise, breathe or pause."""
+    name: str
+    values: dict[str, int]
+
+
+def doses(course: Course, session: str, week: int) -> list[Dose]:
+    """Every dosed step `session` plays in `week` (steps inside repeats too), in order."""
+    routine, played = course.week(session, week)
+    found: list[Dose] = []
+    for path, step in played:
+        values = written_doses(step, routine.defaults)
+        if not values:
+            continue
+        label = ".".join(str(i + 1) for i in path)
+        if isinstance(step, ExerciseStep):
+            found.append(Dose(label, "exercise", step.exercise.name, values))
+        elif isinstance(step, BreatheStep):
+            found.append(Dose(label, "breathe", step.breathe.name or "breathing", values))
+        else:
+            found.append(Dose(label, "pause", f"pause {label}", values))
+    return found
+
+
+def changes(course: Course, session: str, week: int) -> list[str]:
+    """What is new in `session` in `week` against the week before: doses, steps joining
+    or leaving. Week 1, and a week that plays as the one before, have none."""
+    if week == 1:
+        return []
+    before = {dose.step: dose for dose in doses(course, session, week - 1)}
+    now = {dose.step: dose for dose in doses(course, session, week)}
+    said: list[str] = []
+    for step, dose in now.items():
+        old = before.get(step)
+        if old is None:
+            said.append(f"{dose.name} joins")
+            continue
+        for field, value in dose.values.items():
+            was = old.values.get(field)
+            if was is not None and was != value:
+                shown = f"{_shown(field, was)} → {_shown(field, value)}"
+                said.append(f"{dose.name} {_field(field)} {shown}")
+    said += [f"{dose.name} ends" for step, dose in before.items() if step not in now]
+    return said
+
+
+def _field(field: str) -> str:
+    return field.replace("_", " ")
+
+
+def _shown(field: str, value: int) -> str:
+    return f"{value / 1000:g} s" if field in DURATIONS else str(value)
