@@ -704,3 +704,11 @@ def test_rests_in_a_row_are_one_rest(english: Phrasebook) -> None:
     assert [p.ms for p in periods(plan, "rest")] == [15_000]
     said = spoken(plan)
     assert sum(line in english.variants("rest") for line in said) == 1
+
+
+def test_sounds_keep_the_form_build_ids_were_made_from() -> None:
+    # The build id hashes the plan's repr: a sound written as before keeps what was built up
+    # to date, and a published episode keeps its id.
+    assert repr(PaletteSound("bell")) == "Sound(name='bell', length_ms=None)"
+    assert repr(Tone("inhale", 4800)) == "Sound(name='inhale', length_ms=4800)"
+    assert repr(SoundFile(Path("/x/gong.wav"))) == "Sound(name='/x/gong.wav', length_ms=None)"

@@ -217,3 +217,34 @@ def test_stopping_a_batch_stops_its_workers_and_writes_nothing_more(
     assert [path for path in written if path not in at_signal] == []  # nothing after the signal
     assert processes_mentioning(str(tmp_path)) == []  # no worker runs on
     assert_cache_sound(tmp_path / "cache")
+
+
+INTERRUPT_ON_IMPORT = """\
+import os, signal, sys
+module = sys.argv[1]
+class Interrupt:
+    fired = False
+    def find_spec(self, name, path, target=None):
+        if name == module and not Interrupt.fired:
+            Interrupt.fired = True
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+sys.meta_path.insert(0, Interrupt())
+sys.argv = ["voiceroutine", "check", sys.argv[2]]
+from voiceroutine.launch import main
+main()
+"""
+
+
+@pytest.mark.parametrize("module", ["pydantic", "voiceroutine.api"])
+def test_ctrl_c_while_a_command_loads_is_reported(module: str, tmp_path: Path) -> None:
+    # typer loads pydantic to read a command's options, and the command loads the API: a
+    # Ctrl-C during either waits for the import and ends with the message, as at any other time.
+    routine = Path(__file__).resolve().parent.parent / "routines" / "desk-break.yaml"
+    env = {**os.environ, "VOICEROUTINE_CONFIG": str(tmp_path / "none.yaml")}
+    done = subprocess.run(
+        [sys.executable, "-c", INTERRUPT_ON_IMPORT, module, str(routine)],
+        capture_output=True, text=True, env=env, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 130
+    assert done.stderr.strip() == "interrupted; the file being built was not written"

@@ -105,13 +105,19 @@ def is_program(path: Path) -> bool:
     """Whether the YAML file at `path` is a program (it has a `program:` block).
 
     A file that cannot be read or parsed is not one: checking it as a routine
-    reports what is wrong with it.
+    reports what is wrong with it. Only a file with a `program:` line is parsed
+    here: a routine is parsed once, by its own check or build.
     """
+    import re
+
     from voiceroutine.program.course import is_program as has_program_block
     from voiceroutine.yamlsource import parse_source, read_source
 
     try:
-        return has_program_block(parse_source(read_source(path), path, "routine"))
+        text = read_source(path)
+        if not re.search(r"^program\s*:", text, re.MULTILINE):
+            return False
+        return has_program_block(parse_source(text, path, "routine"))
     except VoiceroutineError:
         return False
 
@@ -158,18 +164,22 @@ def check_program(
     plans: set[str] = set()
     checked: list[CheckedDay] = []
     voices_asked: set[tuple[str, str]] = set()
+    # A session plays alike on every day of a week: each is compiled and estimated once.
+    weeks: dict[tuple[str, int], tuple[int, tuple[str, ...]]] = {}
     for day in course.days:
-        compiled = compile_loaded(
-            path, course.routine(day.session, day.week), overrides, allowances
-        )
-        voice = (compiled.engine.name, repr(compiled.voice))
-        if voice not in voices_asked:
-            voices_asked.add(voice)
-            speaking_engine(compiled, overrides)
-            check_media(compiled)
-        plans.add(repr(compiled.plan))
-        length = estimated_timeline(compiled).duration_ms
-        said = tuple(changes(course, day.session, day.week))
+        key = (day.session, day.week)
+        if key not in weeks:
+            routine = course.routine(day.session, day.week)
+            compiled = compile_loaded(path, routine, overrides, allowances)
+            voice = (compiled.engine.name, repr(compiled.voice))
+            if voice not in voices_asked:
+                voices_asked.add(voice)
+                speaking_engine(compiled, overrides)
+                check_media(compiled)
+            plans.add(repr(compiled.plan))
+            length = estimated_timeline(compiled).duration_ms
+            weeks[key] = (length, tuple(changes(course, day.session, day.week)))
+        length, said = weeks[key]
         checked.append(CheckedDay(day.week, day.weekday, day.session, length, said))
     weekdays = tuple(day for day in WEEKDAYS if day in course.plan.schedule)
     plan = course.plan

@@ -24,7 +24,7 @@ def main() -> None:
     Importing the CLI loads about 300 modules and makes tens of thousands of
     objects, none of them garbage, yet every few hundred allocations would
     start a collection that walks them again. Ctrl-C or SIGTERM before a
-    command handles them itself (cli._run) ends it the same way: a message
+    command handles them itself (cli.output.run) ends it the same way: a message
     and exit code 130 or 143, no traceback.
     """
     unwind_on_sigterm()
@@ -36,6 +36,11 @@ def main() -> None:
             with signals_held():
                 try:
                     from voiceroutine.cli import main as run
+
+                    if _runs_a_command(sys.argv[1:]):
+                        # typer reads a command's options through pydantic: imported here, an
+                        # interrupt meanwhile is reported below instead of ending it silently.
+                        import pydantic  # noqa: F401
                 finally:
                     gc.freeze()  # what the imports made lives to the end: no collection sees it
                     gc.enable()
@@ -55,6 +60,11 @@ def main() -> None:
         # (Python puts back the default handlers as it shuts down).
         hold_signals()
         _forget_handled_interrupt()
+
+
+def _runs_a_command(arguments: list[str]) -> bool:
+    """Whether the command line runs a command, rather than asking for help or the version."""
+    return bool(arguments) and not {"--help", "-h", "--version"} & set(arguments)
 
 
 def _exit_now(code: int) -> None:

@@ -28,7 +28,7 @@ TONES = ("inhale", "exhale", "hold")
 """Breathing tones: a rising tone across an inhale, a falling one across an exhale, a marker."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class PaletteSound:
     """A built-in sound synthesized in code: one of PALETTE_SOUNDS (bell, chime, tick)."""
 
@@ -39,8 +39,11 @@ class PaletteSound:
         """How the sound is named in the timeline."""
         return self.name
 
+    def __repr__(self) -> str:
+        return _as_built_before(self)
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, repr=False)
 class Tone:
     """A breathing tone (one of TONES) that fills `length_ms`."""
 
@@ -51,8 +54,11 @@ class Tone:
     def label(self) -> str:
         return self.name
 
+    def __repr__(self) -> str:
+        return _as_built_before(self)
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, repr=False)
 class SoundFile:
     """A user's sound file, by its absolute path (the loader resolved and allowed it)."""
 
@@ -62,9 +68,22 @@ class SoundFile:
     def label(self) -> str:
         return self.path.name
 
+    def __repr__(self) -> str:
+        return _as_built_before(self)
+
 
 Sound = PaletteSound | Tone | SoundFile
 """A sound that is not speech."""
+
+
+def _as_built_before(sound: Sound) -> str:
+    """How a sound was written in the plan's repr, which the build id hashes (fingerprint.py),
+    before sounds were three types: kept, so that what was built is still up to date and a
+    published episode keeps its id."""
+    if isinstance(sound, SoundFile):
+        return f"Sound(name={str(sound.path)!r}, length_ms=None)"
+    length = sound.length_ms if isinstance(sound, Tone) else None
+    return f"Sound(name={sound.name!r}, length_ms={length!r})"
 
 
 def sound_named(name: str) -> PaletteSound | SoundFile:

@@ -28,12 +28,16 @@ def map_in_threads(function: Callable[[T], R], items: Iterable[T]) -> list[R]:
         return list(pool.map(function, items))
 
 
-def in_thread(work: Callable[[], T], name: str, niceness: int = 0) -> Future[T]:
-    """Start `work` on a daemon thread of its own; the future gets its result or its error.
+def in_thread(
+    work: Callable[[], T], name: str, niceness: int = 0, daemon: bool = True
+) -> Future[T]:
+    """Start `work` on a thread of its own; the future gets its result or its error.
 
     A future rather than thread.join(): after a join interrupted by a signal,
     Python 3.11 may let the next join return while the thread still runs.
-    With a `niceness`, the thread yields the cores to others (Linux only).
+    With a `niceness`, the thread yields the cores to others (Linux only). A
+    `daemon` thread does not keep the interpreter from exiting; one that
+    writes files should not be one.
     """
     import threading
     from concurrent.futures import Future
@@ -41,15 +45,15 @@ def in_thread(work: Callable[[], T], name: str, niceness: int = 0) -> Future[T]:
     future: Future[T] = Future()
 
     def run() -> None:
-        if niceness and sys.platform.startswith("linux"):  # where a thread id names one thread
-            with contextlib.suppress(OSError):
-                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
         try:
+            if niceness and sys.platform.startswith("linux"):  # a thread id names one thread
+                with contextlib.suppress(OSError):
+                    os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
             future.set_result(work())
         except BaseException as error:  # handed to whoever waits on the future
             future.set_exception(error)
 
-    threading.Thread(target=run, name=name, daemon=True).start()
+    threading.Thread(target=run, name=name, daemon=daemon).start()
     return future
 
 

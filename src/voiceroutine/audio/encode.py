@@ -214,7 +214,9 @@ def encode_in_parts(
         try:
             with signals_held():  # an interrupt now could not tell which parts are running
                 for index in range(1, len(bounds)):
-                    others.append(in_thread(partial(encode_part, index), f"part {index}"))
+                    others.append(
+                        in_thread(partial(encode_part, index), f"part {index}", daemon=False)
+                    )
             parts = [settled(partial(encode_part, 0)), *others]
             wait(others)
         except BaseException:  # interrupted while starting or waiting: stop every part

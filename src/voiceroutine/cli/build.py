@@ -21,6 +21,7 @@ from voiceroutine.cli.options import (
 from voiceroutine.cli.output import (
     BatchReport,
     Terminal,
+    load_api,
     progress_bar,
     report_build,
     report_packed,
@@ -75,7 +76,7 @@ def build(
     max_hours: MaxHoursOption = None,
 ) -> None:
     """Build DIR/<stem>.mp3 with <stem>.json, <stem>.vtt and <stem>.chapters.json beside it."""
-    from voiceroutine import api
+    api = load_api(ctx)
 
     term = terminal(ctx)
     allow_hours(term, max_hours)
@@ -155,7 +156,7 @@ def _build_many(
     ctx: typer.Context, files: list[Path], options: "BuildOptions", jobs: int, share: bool
 ) -> None:
     """Build several routines in parallel, with one progress bar over them all."""
-    from voiceroutine import api
+    api = load_api(ctx)
 
     term = terminal(ctx)
 

@@ -10,7 +10,7 @@ import typer
 
 from voiceroutine.cli.app import app
 from voiceroutine.cli.options import LanguageOption
-from voiceroutine.cli.output import count, plain, run, table, terminal
+from voiceroutine.cli.output import count, load_api, plain, run, table, terminal
 
 if TYPE_CHECKING:
     from voiceroutine.routine import ExerciseDefinition
@@ -27,7 +27,7 @@ def voices(
     ] = None,
 ) -> None:
     """List the voices each installed speech engine offers."""
-    from voiceroutine import api
+    api = load_api(ctx)
 
     term = terminal(ctx)
     offered = run(ctx, lambda: api.voices(engine, language))
@@ -72,7 +72,7 @@ def exercises(
     """List the catalogue's exercises: id, name, position, targets and default dosing."""
     if ctx.invoked_subcommand:
         return
-    from voiceroutine import api
+    api = load_api(ctx)
 
     term = terminal(ctx)
     catalogue = run(ctx, lambda: api.catalogue(language))
@@ -98,7 +98,7 @@ def exercise_show(
     language: LanguageOption = "en",
 ) -> None:
     """Print one exercise as a routine step in YAML, ready to paste under steps: and adapt."""
-    from voiceroutine import api
+    api = load_api(ctx)
 
     entry = run(ctx, lambda: api.exercise(exercise_id, language))
     sys.stdout.write(api.exercise_step_yaml(entry))
@@ -119,7 +119,7 @@ def _dosing(entry: "ExerciseDefinition") -> str:
 @app.command()
 def breathing(ctx: typer.Context, language: LanguageOption = "en") -> None:
     """List the built-in breathing patterns."""
-    from voiceroutine import api
+    api = load_api(ctx)
 
     catalogue = run(ctx, lambda: api.catalogue(language))
     shown = table("breathing patterns")
@@ -146,7 +146,7 @@ def new(
     ] = None,
 ) -> None:
     """Write a new routine file to edit (never overwrites a file)."""
-    from voiceroutine import api
+    api = load_api(ctx)
 
     run(ctx, lambda: api.new_routine(file, source))
     terminal(ctx).done("wrote", f"{file}; check it with: voiceroutine check {file}")
@@ -155,6 +155,6 @@ def new(
 @app.command()
 def schema(ctx: typer.Context) -> None:
     """Print the JSON Schema of the routine format (for editors that validate YAML)."""
-    from voiceroutine import api
+    api = load_api(ctx)
 
     sys.stdout.write(json.dumps(api.routine_schema(), indent=2, ensure_ascii=False) + "\n")

@@ -21,6 +21,7 @@ from voiceroutine.cli.output import (
     Terminal,
     clock,
     count,
+    load_api,
     plain,
     print_source_warning,
     print_warnings,
@@ -36,6 +37,45 @@ if TYPE_CHECKING:
 
 
 @app.command()
+def extract(
+    ctx: typer.Context,
+    audio: Annotated[
+        Path, typer.Argument(help="An audio file voiceroutine built.", metavar="AUDIO")
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write the routine to this new file (never overwrites)."
+        ),
+    ] = None,
+) -> None:
+    """Print the routine YAML a built audio file carries, to edit and build again.
+
+    A routine that uses its own `library:` file carries that too; `-o` writes both.
+    """
+    api = load_api(ctx)
+
+    term = terminal(ctx)
+    extracted = run(ctx, lambda: api.extract(audio))
+    if output is None:
+        sys.stdout.write(extracted.routine)
+        if extracted.library is not None:
+            term.note(
+                f"the file also carries the routine's library "
+                f"'{extracted.library_name or ''}'; -o FILE writes both"
+            )
+        return
+    for written in run(ctx, lambda: api.write_extracted(extracted, output)):
+        term.done("wrote", str(written))
+    name = extracted.library_name
+    if name is not None and Path(name).is_absolute():
+        term.note(
+            f"the routine names its library as '{name}'; "
+            f"write `library: {Path(name).name}` to use the copy beside it"
+        )
+
+
+@app.command()
 def check(
     ctx: typer.Context,
     files: RoutineFiles,
@@ -46,7 +86,7 @@ def check(
     max_hours: MaxHoursOption = None,
 ) -> None:
     """Validate routines; print each one's estimated length, its chapters and any warnings."""
-    from voiceroutine import api
+    api = load_api(ctx)
 
     term = terminal(ctx)
     allow_hours(term, max_hours)
@@ -55,38 +95,38 @@ def check(
     failed = 0
     for file in dict.fromkeys(files):
         if api.is_program(file):
-            try:
-                course = run(
-                    ctx, lambda file=file: api.check_program(file, overrides, term.allowances, warn)
-                )
-            except typer.Exit as stop:
-                if stop.exit_code != 1:
-                    raise
-                failed += 1
-                continue
-            _print_course(term, file, course)
-            continue
+            checked = partial(api.check_program, file, overrides, term.allowances, warn)
+        else:
+            checked = partial(api.check, file, overrides, term.allowances, warn)
         try:
-            timeline = run(ctx, lambda file=file: api.check(file, overrides, term.allowances, warn))
+            result = run(ctx, checked)
         except typer.Exit as stop:
             if stop.exit_code != 1:
                 raise
             failed += 1
             continue
-        print_warnings(term, file, timeline)
-        spoken = sum(1 for cue in timeline.cues if cue.kind == "speech")
-        warnings = f", {count(len(timeline.warnings), 'warning')}" if timeline.warnings else ""
-        term.done(
-            "ok",
-            f"{file}: about {format_duration(timeline.duration_ms)}, "
-            f"{count(len(timeline.chapters), 'chapter')}, {count(spoken, 'spoken line')}{warnings}",
-        )
-        if chapters:
-            for chapter in timeline.chapters:
-                length = format_duration(chapter.end_ms - chapter.start_ms)
-                term.out.print(plain(f"  {length:>8}  {chapter.title}"))
+        if isinstance(result, api.CheckedCourse):
+            _print_course(term, file, result)
+        else:
+            _print_routine(term, file, result, chapters)
     if failed:
         raise typer.Exit(1)
+
+
+def _print_routine(term: Terminal, file: Path, timeline: "Timeline", chapters: bool) -> None:
+    """A checked routine: its length, chapters and lines, then each chapter's length."""
+    print_warnings(term, file, timeline)
+    spoken = sum(1 for cue in timeline.cues if cue.kind == "speech")
+    warnings = f", {count(len(timeline.warnings), 'warning')}" if timeline.warnings else ""
+    term.done(
+        "ok",
+        f"{file}: about {format_duration(timeline.duration_ms)}, "
+        f"{count(len(timeline.chapters), 'chapter')}, {count(spoken, 'spoken line')}{warnings}",
+    )
+    if chapters:
+        for chapter in timeline.chapters:
+            length = format_duration(chapter.end_ms - chapter.start_ms)
+            term.out.print(plain(f"  {length:>8}  {chapter.title}"))
 
 
 def _print_course(term: Terminal, file: Path, course: "CheckedCourse") -> None:
@@ -133,7 +173,7 @@ def plan(
     max_hours: MaxHoursOption = None,
 ) -> None:
     """Show the timeline: when each line is spoken. Times are estimates unless --engine is given."""
-    from voiceroutine import api
+    api = load_api(ctx)
 
     term = terminal(ctx)
     allow_hours(term, max_hours)
@@ -177,42 +217,3 @@ def _what(cue: "Cue") -> str:
     if cue.text is not None:
         return cue.text
     return f"({cue.sound.label})" if cue.sound else ""
-
-
-@app.command()
-def extract(
-    ctx: typer.Context,
-    audio: Annotated[
-        Path, typer.Argument(help="An audio file voiceroutine built.", metavar="AUDIO")
-    ],
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output", "-o", help="Write the routine to this new file (never overwrites)."
-        ),
-    ] = None,
-) -> None:
-    """Print the routine YAML a built audio file carries, to edit and build again.
-
-    A routine that uses its own `library:` file carries that too; `-o` writes both.
-    """
-    from voiceroutine import api
-
-    term = terminal(ctx)
-    extracted = run(ctx, lambda: api.extract(audio))
-    if output is None:
-        sys.stdout.write(extracted.routine)
-        if extracted.library is not None:
-            term.note(
-                f"the file also carries the routine's library "
-                f"'{extracted.library_name or ''}'; -o FILE writes both"
-            )
-        return
-    for written in run(ctx, lambda: api.write_extracted(extracted, output)):
-        term.done("wrote", str(written))
-    name = extracted.library_name
-    if name is not None and Path(name).is_absolute():
-        term.note(
-            f"the routine names its library as '{name}'; "
-            f"write `library: {Path(name).name}` to use the copy beside it"
-        )

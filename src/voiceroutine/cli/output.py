@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, TypeVar
 
 import typer
@@ -22,6 +23,7 @@ from voiceroutine.interrupts import (
     TERMINATED_EXIT,
     TERMINATED_MESSAGE,
     Terminated,
+    signals_held,
 )
 
 if TYPE_CHECKING:
@@ -124,6 +126,22 @@ def run(
 
 def _stopped(how: str, usual: str, unfinished: Callable[[], str] | None) -> str:
     return f"{how}; {unfinished()}" if unfinished is not None else usual
+
+
+def load_api(ctx: typer.Context) -> ModuleType:
+    """The API, imported as a command starts (`--help` never loads it).
+
+    A Ctrl-C meanwhile waits for the import to end, since one that lands while
+    pydantic builds its validators can leave them broken, and is then
+    reported as any other.
+    """
+
+    def imported() -> ModuleType:
+        with signals_held():
+            from voiceroutine import api
+        return api
+
+    return run(ctx, imported)
 
 
 def count(n: int, noun: str) -> str:

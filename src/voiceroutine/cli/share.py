@@ -9,7 +9,15 @@ import typer
 
 from voiceroutine.cli.app import app
 from voiceroutine.cli.options import JobsOption
-from voiceroutine.cli.output import BatchReport, count, escape, progress_bar, run, terminal
+from voiceroutine.cli.output import (
+    BatchReport,
+    count,
+    escape,
+    load_api,
+    progress_bar,
+    run,
+    terminal,
+)
 from voiceroutine.interrupts import Terminated
 from voiceroutine.names import DEFAULT_OUT_DIR
 
@@ -62,7 +70,7 @@ def publish(
     jobs: JobsOption = None,
 ) -> None:
     """Build what is out of date and write a static site: player pages and a podcast feed."""
-    from voiceroutine import api
+    api = load_api(ctx)
 
     term = terminal(ctx)
     if title is not None and not title.strip():
