@@ -39,6 +39,7 @@ from voiceroutine.tts.registry import engine_names
 
 if TYPE_CHECKING:
     from voiceroutine.batch import Outcome
+    from voiceroutine.program.build import ProgramResult, SessionJob
 
 __all__ = [
     "DEFAULT_OUT_DIR",
@@ -53,6 +54,7 @@ __all__ = [
     "Warn",
     "build",
     "build_many",
+    "build_program",
     "catalogue",
     "check",
     "compile_file",
@@ -316,12 +318,26 @@ def routine_schema() -> dict[str, Any]:
     return schema()
 
 
+def build_program(
+    path: Path,
+    options: BuildOptions,
+    jobs: int,
+    on_done: Callable[[Outcome[SessionJob]], None] | None = None,
+    progress: Progress | None = None,
+) -> ProgramResult:
+    """Build a program into `options.out_dir/<stem>/`: each distinct session once, `jobs` at
+    once, then program.json and program.ics (see docs/programs.md)."""
+    from voiceroutine.program.build import build_program as build_course
+
+    return build_course(path, options, jobs, on_done, progress)
+
+
 def build_many(
     paths: Sequence[Path],
     options: BuildOptions,
     jobs: int,
-    on_done: Callable[[Outcome], None] | None = None,
-) -> list[Outcome]:
+    on_done: Callable[[Outcome[Path]], None] | None = None,
+) -> list[Outcome[Path]]:
     """Build several routines, `jobs` at once in worker processes; outcomes in `paths`' order.
 
     A routine that fails does not stop the others: its outcome carries the message.
@@ -357,10 +373,10 @@ def publish(
     site: Path,
     options: BuildOptions,
     jobs: int = 1,
-    on_built: Callable[[Outcome], None] | None = None,
+    on_built: Callable[[Outcome[Path]], None] | None = None,
     base_url: str | None = None,
     title: str | None = None,
-) -> tuple[list[Outcome], list[str]]:
+) -> tuple[list[Outcome[Path]], list[str]]:
     """Build what is out of date and write a static site with a podcast feed into `site`.
 
     Returns the outcomes and the routines published there before that the new

@@ -7,10 +7,9 @@ The clip cache is safe to share: its entries are written atomically.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from voiceroutine.errors import VoiceroutineError
 from voiceroutine.interrupts import (
@@ -23,54 +22,55 @@ from voiceroutine.interrupts import (
 if TYPE_CHECKING:  # the build itself is passed in (api.build_many), so this module is below api
     from voiceroutine.build import BuildOptions, BuildResult
 
-BuildOne = Callable[[Path, "BuildOptions"], "BuildResult"]
-"""Builds one routine; a module-level function, so that worker processes can be sent it."""
+Job = TypeVar("Job", bound=Hashable)
+"""What one build is given: a routine file's path, or a program's session in one week."""
+
+BuildOne = Callable[[Job, "BuildOptions"], "BuildResult"]
+"""Builds one job; a module-level function, so that worker processes can be sent it."""
 
 
 @dataclass(frozen=True)
-class Outcome:
-    """How one routine's build ended: its result, or the error to show."""
+class Outcome(Generic[Job]):
+    """How one build ended: its result, or the error to show."""
 
-    path: Path
+    job: Job
     result: BuildResult | None
     error: str | None
 
 
 def build_all(
-    build: BuildOne,
-    paths: Sequence[Path],
+    build: BuildOne[Job],
+    work: Sequence[Job],
     options: BuildOptions,
     jobs: int,
-    on_done: Callable[[Outcome], None] | None = None,
-) -> list[Outcome]:
-    """Build every routine with `build`; outcomes come back in the order of `paths`."""
-    outcomes = dict(_outcomes(build, paths, options, jobs, on_done))
-    return [outcomes[path] for path in paths]
+    on_done: Callable[[Outcome[Job]], None] | None = None,
+) -> list[Outcome[Job]]:
+    """Build every job with `build`; outcomes come back in the order of `work`."""
+    outcomes = dict(_outcomes(build, work, options, jobs, on_done))
+    return [outcomes[job] for job in work]
 
 
 def _outcomes(
-    build: BuildOne,
-    paths: Sequence[Path],
+    build: BuildOne[Job],
+    work: Sequence[Job],
     options: BuildOptions,
     jobs: int,
-    on_done: Callable[[Outcome], None] | None,
-) -> Iterator[tuple[Path, Outcome]]:
-    if jobs <= 1 or len(paths) <= 1:
-        for path in paths:
-            outcome = build_one(build, path, options)
+    on_done: Callable[[Outcome[Job]], None] | None,
+) -> Iterator[tuple[Job, Outcome[Job]]]:
+    if jobs <= 1 or len(work) <= 1:
+        for job in work:
+            outcome = build_one(build, job, options)
             if on_done:
                 on_done(outcome)
-            yield path, outcome
+            yield job, outcome
         return
     # Imported here: a single build, the common case, never starts a pool.
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    with ProcessPoolExecutor(max_workers=min(jobs, len(paths)), initializer=init_worker) as pool:
+    with ProcessPoolExecutor(max_workers=min(jobs, len(work)), initializer=init_worker) as pool:
         try:
             with signals_held():  # the workers start now: none may see a signal before it is set
-                futures = {
-                    pool.submit(_build_in_worker, build, path, options): path for path in paths
-                }
+                futures = {pool.submit(_build_in_worker, build, job, options): job for job in work}
             for future in as_completed(futures):
                 outcome = future.result()
                 if on_done:
@@ -81,13 +81,13 @@ def _outcomes(
             raise
 
 
-def build_one(build: BuildOne, path: Path, options: BuildOptions) -> Outcome:
-    """Build one routine in this process, turning its error into a message."""
+def build_one(build: BuildOne[Job], job: Job, options: BuildOptions) -> Outcome[Job]:
+    """Build one job in this process, turning its error into a message."""
     try:
-        return Outcome(path, build(path, options), None)
+        return Outcome(job, build(job, options), None)
     except VoiceroutineError as error:
-        return Outcome(path, None, "\nerror: ".join(str(problem) for problem in error.every()))
+        return Outcome(job, None, "\nerror: ".join(str(problem) for problem in error.every()))
 
 
-def _build_in_worker(build: BuildOne, path: Path, options: BuildOptions) -> Outcome:
-    return end_worker_when_terminated(lambda: build_one(build, path, options))
+def _build_in_worker(build: BuildOne[Job], job: Job, options: BuildOptions) -> Outcome[Job]:
+    return end_worker_when_terminated(lambda: build_one(build, job, options))

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from voiceroutine.audio.loudness import LoudnessPlan
     from voiceroutine.audio.session_file import AudioChoices
     from voiceroutine.audio.tags import SessionTags
+    from voiceroutine.export import SessionFiles
     from voiceroutine.plan import Sound
     from voiceroutine.tts.speak import SpeakingProcesses, SpeechClips
 
@@ -164,12 +165,24 @@ def build(
     progress: Progress | None = None,
 ) -> BuildResult:
     """Build the session audio for the routine at `path`, with its timeline and subtitles."""
-    from voiceroutine.audio.tags import read_build_id
+    options = options or BuildOptions()
+    compiled = compile_file(path, options.voice, options.allowances)
+    return build_compiled(compiled, options, engine, progress)
+
+
+def build_compiled(
+    compiled: Compiled,
+    options: BuildOptions,
+    engine: Engine | None = None,
+    progress: Progress | None = None,
+    name: str | None = None,
+) -> BuildResult:
+    """Build a compiled routine into `options.out_dir`, its files named `name` (default: the
+    routine file's stem); nothing is done when they are up to date."""
     from voiceroutine.export import session_files
     from voiceroutine.tts.speak import SpeakingProcesses
 
-    options = options or BuildOptions()
-    compiled = compile_file(path, options.voice, options.allowances)
+    path = compiled.source
     # An engine made here from its spec can be made again in worker processes; one the
     # caller passed in cannot be sent there, so it speaks every line in this process.
     processes = SpeakingProcesses(compiled.engine, options.jobs) if engine is None else None
@@ -177,12 +190,8 @@ def build(
     with placed_in_file(path):
         choices = audio_choices(options, compiled.routine)
         fingerprint = build_fingerprint(compiled, choices, engine)
-        files = session_files(options.out_dir, path.stem, choices.audio_format.extension)
-        if (
-            not options.force
-            and all(file.exists() for file in files.all())
-            and read_build_id(files.audio) == fingerprint
-        ):
+        files = session_files(options.out_dir, name or path.stem, choices.audio_format.extension)
+        if not options.force and _carries(files, fingerprint):
             return BuildResult(
                 files.audio, files.timeline, files.subtitles, None, 0, 0,
                 chapters_file=files.chapters, build_id=fingerprint,
@@ -192,7 +201,28 @@ def build(
             from voiceroutine.threads import share_one_malloc_arena
 
             share_one_malloc_arena()
-        return _build(compiled, options, choices, engine, progress, fingerprint, processes)
+        return _build(compiled, options, choices, engine, progress, fingerprint, processes, files)
+
+
+def is_up_to_date(
+    compiled: Compiled, options: BuildOptions, name: str | None = None, engine: Engine | None = None
+) -> bool:
+    """Whether `build_compiled` would find the files already there and built from the same."""
+    from voiceroutine.export import session_files
+
+    engine = speaking_engine(compiled, options.voice, engine)
+    with placed_in_file(compiled.source):
+        choices = audio_choices(options, compiled.routine)
+        extension = choices.audio_format.extension
+        files = session_files(options.out_dir, name or compiled.source.stem, extension)
+        return _carries(files, build_fingerprint(compiled, choices, engine))
+
+
+def _carries(files: SessionFiles, fingerprint: str) -> bool:
+    """Whether every file of the set is there and the audio carries this build id."""
+    from voiceroutine.audio.tags import read_build_id
+
+    return all(file.exists() for file in files.all()) and read_build_id(files.audio) == fingerprint
 
 
 def build_fingerprint(compiled: Compiled, choices: AudioChoices, engine: Engine) -> str:
@@ -213,7 +243,7 @@ def build_fingerprint(compiled: Compiled, choices: AudioChoices, engine: Engine)
         "loudness": choices.loudness,
     }
     return build_id(
-        compiled.source.read_bytes(),
+        compiled.yaml_text().encode("utf-8"),
         compiled.plan,
         engine.identity(compiled.voice),
         settings,
@@ -229,13 +259,14 @@ def _build(
     progress: Progress | None,
     fingerprint: str,
     processes: SpeakingProcesses | None,
+    files: SessionFiles,
 ) -> BuildResult:
     """Speak, schedule, master and encode the session, then write its files together."""
     from voiceroutine.audio.master import master
     from voiceroutine.audio.session_file import encode_session
     from voiceroutine.audio.sources import music_bed
     from voiceroutine.audio.tags import write_tags
-    from voiceroutine.export import session_files, write_session
+    from voiceroutine.export import write_session
 
     audio = compiled.routine.audio
     with media_at_routine(compiled):
@@ -247,8 +278,6 @@ def _build(
     mastered = master(timeline, speech.clips, sounds, bed, choices.loudness, headroom)
     tags = replace(session_tags(compiled), build_id=fingerprint)
     encoding = stage_progress(progress, "Encoding")
-
-    files = session_files(options.out_dir, compiled.source.stem, choices.audio_format.extension)
 
     def write_audio(destination: Path) -> LoudnessPlan:
         loudness = encode_session(
@@ -281,7 +310,7 @@ def session_tags(compiled: Compiled) -> SessionTags:
         genre="Health & Fitness",
         year=str(datetime.date.today().year),
         comment=routine.description,
-        routine_source=compiled.source.read_bytes().decode("utf-8"),  # exactly as written
+        routine_source=compiled.yaml_text(),  # exactly as written
         build_id=None,
         cover=cover,
         library_source=library.read_bytes().decode("utf-8") if library else None,

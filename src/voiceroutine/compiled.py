@@ -52,6 +52,15 @@ class Compiled:
     """The longest session allowed."""
     source_warnings: tuple[SourceWarning, ...] = ()
     """YAML in the routine that is valid but probably not what was meant."""
+    written: str | None = None
+    """The routine's YAML when it is not the whole file at `source`: a program's session
+    as it plays in one week, written out."""
+
+    def yaml_text(self) -> str:
+        """The routine as YAML: as written in its file, or as a program's session plays."""
+        if self.written is not None:
+            return self.written
+        return self.source.read_bytes().decode("utf-8")
 
 
 def compile_file(
@@ -73,8 +82,10 @@ def compile_loaded(
     overrides: VoiceOverrides | None = None,
     allowances: Allowances = NO_ALLOWANCES,
     source_warnings: tuple[SourceWarning, ...] = (),
+    written: str | None = None,
 ) -> Compiled:
-    """Compile a routine already loaded from `path` (a routine file, or a program's session)."""
+    """Compile a routine already loaded from `path` (a routine file, or a program's session,
+    then `written` out as YAML)."""
     overrides = overrides or VoiceOverrides()
     max_ms = allowances.session_limit_ms()
     engine_name = overrides.engine or routine.voice.engine
@@ -99,8 +110,9 @@ def compile_loaded(
         minutes = announced_minutes(estimate)
         plan = compile_routine(routine, phrases, minutes, max_ms, checked=True)
     return Compiled(
-        path, routine, plan, EngineSpec(engine_name), voice, minutes, max_ms, source_warnings
-    )
+        path, routine, plan, EngineSpec(engine_name), voice, minutes, max_ms, source_warnings,
+        written,
+    )  # fmt: skip
 
 
 @contextmanager

@@ -6,7 +6,7 @@ import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -56,7 +56,7 @@ def write_session(files: SessionFiles, timeline: Timeline, write_audio: Callable
         raise VoiceroutineError(
             f"cannot create the output folder {folder}: {error.strerror}"
         ) from None
-    with _temporaries(files) as temporaries:
+    with _temporaries(files.all()) as temporaries:
         audio, timeline_file, subtitles, chapters = temporaries
         written = write_audio(audio)
         timeline_file.write_text(_json(timeline.to_json()), encoding="utf-8")
@@ -92,11 +92,24 @@ def _podcast_chapter(chapter: ChapterSpan) -> dict[str, object]:
     }
 
 
+def write_together(contents: dict[Path, bytes]) -> None:
+    """Write each file's bytes to a temporary name beside it, then put them all in place at
+    once: an interrupt or a failure leaves every file as it was, never half of a set."""
+    targets = list(contents)
+    with _temporaries(targets) as temporaries:
+        for temporary, target in zip(temporaries, targets, strict=True):
+            temporary.write_bytes(contents[target])
+        with signals_held():
+            for temporary, target in zip(temporaries, targets, strict=True):
+                os.chmod(temporary, 0o644)
+                os.replace(temporary, target)
+
+
 @contextlib.contextmanager
-def _temporaries(files: SessionFiles) -> Iterator[list[Path]]:
+def _temporaries(targets: Sequence[Path]) -> Iterator[list[Path]]:
     made: list[Path] = []
     try:
-        for target in files.all():
+        for target in targets:
             with signals_held():  # made and noted at once: an interrupt cannot come between
                 handle, name = tempfile.mkstemp(
                     dir=target.parent, prefix=f".{target.name}.", suffix=".partial"
@@ -106,7 +119,7 @@ def _temporaries(files: SessionFiles) -> Iterator[list[Path]]:
         yield made
     except OSError as error:
         raise VoiceroutineError(
-            f"cannot write to {files.audio.parent}: {error.strerror or error}"
+            f"cannot write to {targets[0].parent}: {error.strerror or error}"
         ) from None
     finally:
         for path in made:

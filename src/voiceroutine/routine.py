@@ -681,6 +681,15 @@ class AudioSettings(StrictModel):
         )
 
 
+class Intro(StrictModel):
+    """The usual introduction with lines of the routine's own around it."""
+
+    before: SpokenText | None = None
+    """Said after the title, before the session's length."""
+    after: SpokenText | None = None
+    """Said after the safety line."""
+
+
 class Routine(StrictModel):
     """A whole routine file."""
 
@@ -689,7 +698,7 @@ class Routine(StrictModel):
     library: str | None = None
     voice: Voice = Voice()
     guidance: Guidance = "full"
-    intro: bool | SpokenText = True
+    intro: bool | SpokenText | Intro = True
     outro: bool | SpokenText = True
     defaults: Defaults = Defaults()
     audio: AudioSettings = AudioSettings()

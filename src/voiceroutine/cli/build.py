@@ -21,10 +21,13 @@ from voiceroutine.cli.options import (
 from voiceroutine.cli.output import (
     BatchReport,
     Terminal,
+    count,
     load_api,
+    print_source_warning,
     progress_bar,
     report_build,
     report_packed,
+    report_program,
     run,
     terminal,
 )
@@ -33,6 +36,7 @@ from voiceroutine.names import DEFAULT_OUT_DIR
 if TYPE_CHECKING:
     from voiceroutine.batch import Outcome
     from voiceroutine.build import BuildOptions
+    from voiceroutine.program.build import SessionJob
 
 
 @app.command()
@@ -81,13 +85,6 @@ def build(
     term = terminal(ctx)
     allow_hours(term, max_hours)
     files = _distinct_routines(files)
-    for file in files:
-        if api.is_program(file):
-            term.error(
-                f"{file} is a program; building a program's audio is not supported yet: "
-                f"`voiceroutine check {file}` shows its course"
-            )
-            raise typer.Exit(1)
     if audio_format is not None:
         _check_format_options(term, audio_format.value, sample_rate, bitrate)
     options = api.BuildOptions(
@@ -102,6 +99,18 @@ def build(
         share_malloc_arena=True,  # this process's threads mix and check the audio
     )
     jobs = jobs or api.default_jobs()
+    programs = [file for file in files if api.is_program(file)]
+    if programs and share:
+        raise typer.BadParameter(
+            f"{programs[0]} is a program: --share packs one routine's session; "
+            "`voiceroutine publish` shares a program",
+            param_hint="--share",
+        )
+    for program in programs:
+        _build_program(ctx, program, options, jobs)
+    files = [file for file in files if file not in programs]
+    if not files:
+        return
     if len(files) > 1:
         _build_many(ctx, files, options, jobs, share)
         return
@@ -160,9 +169,9 @@ def _build_many(
 
     term = terminal(ctx)
 
-    def pack(outcome: "Outcome") -> None:
+    def pack(outcome: "Outcome[Path]") -> None:
         if outcome.result is not None:
-            report_packed(term, api.share_zip(outcome.path, outcome.result, term.allowances))
+            report_packed(term, api.share_zip(outcome.job, outcome.result, term.allowances))
 
     with progress_bar(term) as progress:
         report = BatchReport(term, len(files), progress, pack if share else None)
@@ -170,3 +179,26 @@ def _build_many(
         run(ctx, lambda: api.build_many(files, options, jobs, report), unfinished)
     if report.failed:
         raise typer.Exit(1)
+
+
+def _build_program(ctx: typer.Context, path: Path, options: "BuildOptions", jobs: int) -> None:
+    """Build a program's sessions in parallel under one progress bar, then its index."""
+    api = load_api(ctx)
+    term = terminal(ctx)
+    with progress_bar(term) as progress:
+        built: list[Path] = []
+
+        def ended(outcome: "Outcome[SessionJob]") -> None:
+            if outcome.result is not None and not outcome.result.up_to_date:
+                built.append(outcome.result.audio)
+                report_build(term, outcome.job.program, outcome.result)
+
+        def unfinished() -> str:
+            return f"{count(len(built), 'session')} built (listed above); the index was not written"
+
+        result = run(
+            ctx, lambda: api.build_program(path, options, jobs, ended, progress), unfinished
+        )
+    for warning in result.source_warnings:
+        print_source_warning(term, warning)
+    report_program(term, result)

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
     from voiceroutine.batch import Outcome
     from voiceroutine.build import BuildResult
+    from voiceroutine.program.build import ProgramResult
     from voiceroutine.progress import Progress
     from voiceroutine.timeline import Timeline
 
@@ -195,6 +196,21 @@ def report_build(term: Terminal, path: Path, result: BuildResult) -> None:
     )
 
 
+def report_program(term: Terminal, result: ProgramResult) -> None:
+    """What a program's build wrote: its index and calendar, and how many sessions it built."""
+    sessions = len(result.sessions)
+    built = sum(1 for o in result.sessions if o.result is not None and not o.result.up_to_date)
+    term.done(
+        "wrote",
+        f"{result.index}  {count(len(result.days), 'day')} playing "
+        f"{count(sessions, 'distinct session')} ({built} built, {sessions - built} up to date, "
+        f"{count(result.spoken, 'line')} spoken for the course)",
+    )
+    has_start = bool(result.days) and result.days[0].day.date is not None
+    since = "" if has_start else f"  (from {result.calendar_start}: the program sets no start:)"
+    term.done("wrote", f"{result.calendar}{since}")
+
+
 def report_packed(term: Terminal, packed: Path) -> None:
     term.done("packed", f"{packed}  {packed.stat().st_size / 1e6:.1f} MB")
 
@@ -253,7 +269,7 @@ class BatchReport:
                 self.term.error(outcome.error or "")
             return
         self.built += 1
-        report_build(self.term, outcome.path, outcome.result)
+        report_build(self.term, outcome.job, outcome.result)
         if self.after_built is not None:
             self.after_built(outcome)
 

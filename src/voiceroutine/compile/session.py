@@ -45,6 +45,7 @@ from voiceroutine.plan import (
 from voiceroutine.routine import (
     BreatheStep,
     ExerciseStep,
+    Intro,
     PauseStep,
     RepeatStep,
     Routine,
@@ -166,6 +167,9 @@ class _Session:
         if intro is False:
             return
         said = [sentence(self.routine.title)]
+        around = intro if isinstance(intro, Intro) else Intro()
+        if around.before:
+            said.append(around.before)
         if isinstance(intro, str):
             said.append(intro)
         else:
@@ -176,6 +180,8 @@ class _Session:
             steps = self.routine.steps
             breathing_only = _has(steps, BreatheStep) and not _has(steps, ExerciseStep)
             said.append(self.speech.say("safety_breathing" if breathing_only else "safety"))
+        if around.after:
+            said.append(around.after)
         yield from lines(said, LINE_GAP_MS)
         yield Gap(SECTION_GAP_MS)
 

@@ -24,6 +24,10 @@ PHRASE_KEYS = frozenset(
         "breathe_normally", "breathing", "chapter_intro", "chapter_rest", "chapter_round",
         "chapter_breathing",
         "chapter_outro",
+        "course_week", "course_easy_week", "course_new", "course_ended", "course_hold",
+        "course_reps", "course_sets", "course_rest_between", "course_cycles", "course_duration",
+        "course_pause", "course_safety", "course_range", "course_and", "seconds", "second_one",
+        "minutes", "minute_one", "decimal_mark",
     }
 )  # fmt: skip
 """Every phrase the compiler uses; a phrasebook lacking one is an error."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from voiceroutine.program.progression import written_doses
 from voiceroutine.routine import BreatheStep, ExerciseStep
@@ -44,30 +44,48 @@ def doses(course: Course, session: str, week: int) -> list[Dose]:
     return found
 
 
-def changes(course: Course, session: str, week: int) -> list[str]:
+@dataclass(frozen=True)
+class Change:
+    """One way a session differs from the week before: a step joins or ends, or a dose moves."""
+
+    kind: Literal["joins", "ends", "dose"]
+    name: str
+    field: str = ""
+    was: int = 0
+    now: int = 0
+
+
+def week_changes(course: Course, session: str, week: int) -> list[Change]:
     """What is new in `session` in `week` against the week before: doses, steps joining
     or leaving. Week 1, and a week that plays as the one before, have none."""
     if week == 1:
         return []
     before = {dose.step: dose for dose in doses(course, session, week - 1)}
     now = {dose.step: dose for dose in doses(course, session, week)}
-    said: list[str] = []
+    found: list[Change] = []
     for step, dose in now.items():
         old = before.get(step)
         if old is None:
-            said.append(f"{dose.name} joins")
+            found.append(Change("joins", dose.name))
             continue
         for field, value in dose.values.items():
             was = old.values.get(field)
             if was is not None and was != value:
-                shown = f"{_shown(field, was)} → {_shown(field, value)}"
-                said.append(f"{dose.name} {_field(field)} {shown}")
-    said += [f"{dose.name} ends" for step, dose in before.items() if step not in now]
-    return said
+                found.append(Change("dose", dose.name, field, was, value))
+    found += [Change("ends", dose.name) for step, dose in before.items() if step not in now]
+    return found
 
 
-def _field(field: str) -> str:
-    return field.replace("_", " ")
+def changes(course: Course, session: str, week: int) -> list[str]:
+    """What changed in `session` in `week`, each as a short line for a table."""
+    return [_described(change) for change in week_changes(course, session, week)]
+
+
+def _described(change: Change) -> str:
+    if change.kind != "dose":
+        return f"{change.name} {change.kind}"
+    shown = f"{_shown(change.field, change.was)} → {_shown(change.field, change.now)}"
+    return f"{change.name} {change.field.replace('_', ' ')} {shown}"
 
 
 def _shown(field: str, value: int) -> str:

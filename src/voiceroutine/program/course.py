@@ -91,8 +91,12 @@ class Course:
     days: tuple[Day, ...]
 
     def routine(self, session: str, week: int) -> Routine:
-        """The session as it plays in `week`."""
-        return self.week(session, week)[0]
+        """The session as it plays in `week`, its introduction saying where in the course it is."""
+        from voiceroutine.program.spoken import in_course
+
+        played = self.week(session, week)[0]
+        phrases = load_phrasebook(played.voice.language)
+        return in_course(played, self, session, week, phrases)
 
     def week(self, session: str, week: int) -> tuple[Routine, list[tuple[StepPath, Step]]]:
         """The session as it plays in `week`, and each step it plays (not the repeats holding
@@ -348,24 +352,23 @@ def _shown(field: str, value: int) -> str:
 
 
 def _days(plan: Schedule) -> Iterator[Day]:
+    """Every scheduled day, in the order they come: with a `start`, week 1 is the seven days
+    from it, so a course starting on a Wednesday has its first Monday five days later."""
+    first = plan.start.weekday() if plan.start else 0
+    weekdays = WEEKDAYS[first:] + WEEKDAYS[:first]
     for week in range(1, plan.weeks + 1):
-        for offset, weekday in enumerate(WEEKDAYS):
+        for weekday in weekdays:
             session = plan.schedule.get(weekday)  # type: ignore[call-overload]
             if session is None:
                 continue
-            yield Day(week, weekday, _date(plan.start, week, offset), session)
+            date = day_date(plan.start, week, weekday) if plan.start else None
+            yield Day(week, weekday, date, session)
 
 
-def _date(start: datetime.date | None, week: int, weekday: int) -> datetime.date | None:
-    """The date of `weekday` (0 is Monday) in `week`; week 1 is the week `start` falls in,
-    and days before `start` in it move to the following week."""
-    if start is None:
-        return None
-    monday = start - datetime.timedelta(days=start.weekday())
-    day = monday + datetime.timedelta(weeks=week - 1, days=weekday)
-    if day < start:
-        day += datetime.timedelta(weeks=1)
-    return day
+def day_date(start: datetime.date, week: int, weekday: str) -> datetime.date:
+    """The date of `weekday` in `week` of a course from `start` (week 1: the seven days from it)."""
+    ahead = (WEEKDAYS.index(weekday) - start.weekday()) % 7
+    return start + datetime.timedelta(weeks=week - 1, days=ahead)
 
 
 def _step_at(steps: list[Step], path: StepPath) -> Step:

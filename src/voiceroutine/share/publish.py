@@ -56,8 +56,8 @@ def publish(
     site: Path,
     settings: SiteSettings,
     options: BuildOptions,
-    build_all: Callable[[Sequence[Path]], list[Outcome]],
-) -> tuple[list[Outcome], list[str]]:
+    build_all: Callable[[Sequence[Path]], list[Outcome[Path]]],
+) -> tuple[list[Outcome[Path]], list[str]]:
     """Build the routines with `build_all` into `options.out_dir`, then write the site.
 
     Returns the outcomes and the routines published there before that the new
@@ -66,11 +66,11 @@ def publish(
     """
     _check_site_folder(site, [*routines, options.out_dir])
     outcomes = build_all(routines)
-    failed = [outcome.error or str(outcome.path) for outcome in outcomes if not outcome.result]
+    failed = [outcome.error or str(outcome.job) for outcome in outcomes if not outcome.result]
     if failed:
         raise VoiceroutineError("\n".join(failed))
     episodes = [
-        episode(outcome.path, outcome.result, options.allowances)
+        episode(outcome.job, outcome.result, options.allowances)
         for outcome in outcomes
         if outcome.result
     ]

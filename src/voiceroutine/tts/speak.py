@@ -71,19 +71,60 @@ def speak_all(
     keys = {text: cache.key(identity, text) for text in distinct}
     raw = {text: clip for text in distinct if (clip := cache.get(keys[text])) is not None}
     missing = [text for text in distinct if text not in raw]
-    done = len(raw)
-    for text, clip in _synthesize(missing, engine, voice, processes):
-        raw[text] = clip
-        _store(cache, keys[text], clip)
-        done += 1
-        if progress:
-            progress("Speaking", done, len(distinct))
+    raw.update(_spoken_and_stored(
+        missing, engine, voice, cache, keys, progress, processes, len(raw), len(distinct)
+    ))  # fmt: skip
     # Each engine-rate clip is let go as soon as it is resampled: one copy at a time.
     resampled = map_in_threads(
         lambda clip: resample(clip, sample_rate), (raw.pop(text) for text in distinct)
     )
     clips = dict(zip(distinct, resampled, strict=True))
     return SpeechClips(clips, sample_rate, len(missing), len(distinct) - len(missing))
+
+
+def speak_missing(
+    texts: Sequence[str],
+    engine: Engine,
+    voice: VoiceSettings,
+    cache: ClipCache,
+    progress: Progress | None = None,
+    processes: SpeakingProcesses | None = None,
+) -> int:
+    """Speak into the cache every text it lacks, keeping no clip here; how many were spoken.
+
+    Many sessions that share lines (a course) speak them all once this way, on
+    every core, before each session is built from the cache.
+    """
+    identity = engine.identity(voice)
+    distinct = list(dict.fromkeys(texts))
+    keys = {text: cache.key(identity, text) for text in distinct}
+    missing = [text for text in distinct if not cache.path(keys[text]).exists()]
+    spoken = _spoken_and_stored(
+        missing, engine, voice, cache, keys, progress, processes, 0, len(missing)
+    )
+    for _line in spoken:
+        pass
+    return len(missing)
+
+
+def _spoken_and_stored(
+    missing: list[str],
+    engine: Engine,
+    voice: VoiceSettings,
+    cache: ClipCache,
+    keys: dict[str, str],
+    progress: Progress | None,
+    processes: SpeakingProcesses | None,
+    done_before: int,
+    total: int,
+) -> Iterator[tuple[str, RawClip]]:
+    """Each missing line spoken and stored in the cache; `progress` counts up to `total`."""
+    spoken = _synthesize(missing, engine, voice, processes)
+    for done, (text, clip) in enumerate(spoken, done_before + 1):
+        _store(cache, keys[text], clip)
+        if progress:
+            progress("Speaking", done, total)
+        yield text, clip
 
 
 def _synthesize(

@@ -1,0 +1,234 @@
+"""Build a program: each distinct session of the course once, then its index and calendar.
+
+Days whose sessions come out identical (the same session in the same week)
+share one file, named after the first day it plays. Every line the course
+says is spoken once, on every core, before the sessions are built from the
+clip cache in worker processes; a session whose files are up to date is not
+built again.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from voiceroutine.batch import Outcome, build_all
+from voiceroutine.build import BuildOptions, BuildResult, build_compiled, is_up_to_date
+from voiceroutine.compiled import Compiled, compile_loaded, speaking_engine
+from voiceroutine.errors import SourceWarning, VoiceroutineError
+from voiceroutine.program.course import Course, Day, load_course
+from voiceroutine.program.index import IndexedDay, program_index
+from voiceroutine.routine import Routine
+from voiceroutine.tts.base import Engine
+from voiceroutine.tts.registry import EngineSpec
+
+if TYPE_CHECKING:
+    from voiceroutine.progress import Progress
+
+INDEX_NAME = "program.json"
+CALENDAR_NAME = "program.ics"
+
+
+@dataclass(frozen=True, eq=False)
+class SessionJob:
+    """One distinct session to build: the program it is from, its file name and its routine."""
+
+    program: Path
+    name: str
+    """The files' stem: `w03-wed-strength`, the first day it plays."""
+    routine: Routine
+    written: str
+    """The routine as YAML: what the file's tags carry and its build id is made from."""
+
+    def compiled(self, options: BuildOptions) -> Compiled:
+        return compile_loaded(
+            self.program, self.routine, options.voice, options.allowances, written=self.written
+        )
+
+
+def build_session(job: SessionJob, options: BuildOptions) -> BuildResult:
+    """Build one session of a program (in a worker process, or here)."""
+    return build_compiled(job.compiled(options), options, name=job.name)
+
+
+@dataclass(frozen=True)
+class ProgramResult:
+    """What a program's build wrote: its folder, index and calendar, and each session's outcome."""
+
+    folder: Path
+    index: Path
+    calendar: Path
+    calendar_start: datetime.date
+    days: tuple[IndexedDay, ...]
+    sessions: tuple[Outcome[SessionJob], ...]
+    spoken: int
+    """Lines spoken anew for the whole course (the others came from the clip cache)."""
+    source_warnings: tuple[SourceWarning, ...] = ()
+
+
+def build_program(
+    path: Path,
+    options: BuildOptions,
+    jobs: int,
+    on_done: Callable[[Outcome[SessionJob]], None] | None = None,
+    progress: Progress | None = None,
+    today: datetime.date | None = None,
+) -> ProgramResult:
+    """Build the program at `path` into `options.out_dir/<stem>/`; `jobs` sessions at once.
+
+    Raises VoiceroutineError when the program is invalid, or, listing every
+    session that failed, when any did: the index and calendar are then not
+    written, and the sessions that were built stay.
+    """
+    from voiceroutine.program.calendar import first_monday_after
+
+    warnings: list[SourceWarning] = []
+    course = load_course(path, options.allowances, warnings)
+    folder = options.out_dir / path.stem
+    session_options = replace(options, out_dir=folder, jobs=1)
+    days, distinct = _distinct_sessions(course, path)
+    engines: dict[EngineSpec, Engine] = {}
+    stale = [job for job in distinct if not _up_to_date(job, session_options, engines)]
+    spoken = _speak_every_line(stale, session_options, jobs, progress)
+    ended = _counted(len(distinct), on_done, progress)
+    outcomes = dict(_built(distinct, stale, session_options, jobs, ended))
+    failed = [VoiceroutineError(outcome.error) for outcome in outcomes.values() if outcome.error]
+    if failed:
+        raise VoiceroutineError(failed[0].message, also=tuple(failed[1:]))
+    results = {job: outcome.result for job, outcome in outcomes.items() if outcome.result}
+    indexed = [
+        IndexedDay(day, results[job].audio.name, _duration_ms(results[job])) for day, job in days
+    ]
+    start = course.plan.start or first_monday_after(today or datetime.date.today())
+    index, calendar = _write_index(course, indexed, folder, start, path.stem)
+    return ProgramResult(
+        folder, index, calendar, start, tuple(indexed), tuple(outcomes.values()), spoken,
+        tuple(warnings),
+    )  # fmt: skip
+
+
+def _distinct_sessions(
+    course: Course, path: Path
+) -> tuple[list[tuple[Day, SessionJob]], list[SessionJob]]:
+    """Each day with the session job it plays, and the distinct jobs in order of first use."""
+    import yaml
+
+    by_week: dict[tuple[str, int], SessionJob] = {}
+    by_text: dict[str, SessionJob] = {}
+    days = []
+    for day in course.days:
+        key = (day.session, day.week)
+        if key not in by_week:
+            routine = course.routine(day.session, day.week)
+            written = yaml.safe_dump(
+                routine.model_dump(mode="json", exclude_defaults=True),
+                sort_keys=False, allow_unicode=True, width=100,
+            )  # fmt: skip
+            name = f"w{day.week:02d}-{day.weekday}-{day.session}"
+            by_week[key] = by_text.setdefault(written, SessionJob(path, name, routine, written))
+        days.append((day, by_week[key]))
+    return days, list(by_text.values())
+
+
+def _up_to_date(job: SessionJob, options: BuildOptions, engines: dict[EngineSpec, Engine]) -> bool:
+    """Whether the session's files are there and built from the same; engines made once."""
+    if options.force:
+        return False
+    compiled = job.compiled(options)
+    engine = engines.get(compiled.engine)
+    if engine is None:
+        engine = engines[compiled.engine] = speaking_engine(compiled, options.voice)
+    return is_up_to_date(compiled, options, job.name, engine)
+
+
+def _speak_every_line(
+    stale: list[SessionJob], options: BuildOptions, jobs: int, progress: Progress | None
+) -> int:
+    """Speak into the clip cache each line the sessions to build say, each once, on `jobs`
+    cores; how many were new."""
+    if not stale:
+        return 0
+    from voiceroutine.tts.cache import ClipCache, default_cache_dir
+    from voiceroutine.tts.speak import SpeakingProcesses, speak_missing
+
+    cache = ClipCache(options.cache_dir or default_cache_dir())
+    by_voice: dict[str, tuple[Compiled, list[str]]] = {}
+    for job in stale:
+        compiled = job.compiled(options)
+        key = repr((compiled.engine, compiled.voice))
+        by_voice.setdefault(key, (compiled, []))[1].extend(compiled.plan.texts())
+    spoken = 0
+    for compiled, texts in by_voice.values():
+        engine = speaking_engine(compiled, options.voice)
+        processes = SpeakingProcesses(compiled.engine, jobs)
+        spoken += speak_missing(texts, engine, compiled.voice, cache, progress, processes)
+    return spoken
+
+
+def _counted(
+    total: int,
+    on_done: Callable[[Outcome[SessionJob]], None] | None,
+    progress: Progress | None,
+) -> Callable[[Outcome[SessionJob]], None]:
+    """`on_done`, and the progress of the sessions: one bar over them all."""
+    ended = [0]
+    if progress:
+        progress("Sessions", 0, total)
+
+    def done(outcome: Outcome[SessionJob]) -> None:
+        ended[0] += 1
+        if progress:
+            progress("Sessions", ended[0], total)
+        if on_done:
+            on_done(outcome)
+
+    return done
+
+
+def _built(
+    distinct: list[SessionJob],
+    stale: list[SessionJob],
+    options: BuildOptions,
+    jobs: int,
+    on_done: Callable[[Outcome[SessionJob]], None] | None,
+) -> list[tuple[SessionJob, Outcome[SessionJob]]]:
+    """Every distinct session's outcome: the stale ones built `jobs` at once, the others
+    found up to date here."""
+    from voiceroutine.batch import build_one
+
+    fresh = [job for job in distinct if job not in stale]
+    outcomes = []
+    for job in fresh:
+        outcome = build_one(build_session, job, options)
+        if on_done:
+            on_done(outcome)
+        outcomes.append((job, outcome))
+    built = build_all(build_session, stale, options, jobs, on_done)
+    return outcomes + list(zip(stale, built, strict=True))
+
+
+def _duration_ms(result: BuildResult) -> int:
+    if result.timeline is not None:
+        return result.timeline.duration_ms
+    data = json.loads(result.timeline_file.read_text(encoding="utf-8"))
+    return int(data["duration_ms"])
+
+
+def _write_index(
+    course: Course, days: list[IndexedDay], folder: Path, start: datetime.date, stem: str
+) -> tuple[Path, Path]:
+    """Write program.json and program.ics beside the sessions, together or not at all."""
+    from voiceroutine.export import write_together
+    from voiceroutine.program.calendar import program_calendar
+
+    index = folder / INDEX_NAME
+    calendar = folder / CALENDAR_NAME
+    text = json.dumps(program_index(course, days), indent=2, ensure_ascii=False) + "\n"
+    write_together(
+        {index: text.encode("utf-8"), calendar: program_calendar(course, days, start, stem)}
+    )
+    return index, calendar
