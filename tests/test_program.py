@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 import re
 from pathlib import Path
 
@@ -211,3 +212,30 @@ def test_the_documented_program_loads_and_checks(tmp_path: Path) -> None:
     assert len(course.days) == 30 and course.plan.easy_weeks == (4,)
     result = run_cli("check", str(path), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
+
+
+def test_plan_shows_the_session_of_one_day_of_the_course(tmp_path: Path) -> None:
+    path = tmp_path / "six.yaml"
+    path.write_text(PROGRAM, encoding="utf-8")
+    result = run_cli("plan", str(path), "--week", "3", "--day", "wed", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    timeline = json.loads(result.stdout)
+    spoken = [cue["text"] for cue in timeline["cues"] if cue["kind"] == "speech"]
+    assert timeline["title"] == "Strength"
+    assert spoken[1].startswith("Week three of six. Holds are now fifteen seconds.")
+    assert "Side plank." in spoken  # it joins in week 3
+    shown = run_cli("plan", str(path), "--week", "3", "--day", "wed", cwd=tmp_path)
+    assert shown.stdout.startswith("week 3, wed: Strength (")
+    first = run_cli("plan", str(path), "--json", cwd=tmp_path)  # week 1's first day
+    assert "Side plank." not in first.stdout and '"Week one of six."' in first.stdout
+    missing = run_cli("plan", str(path), "--week", "3", "--day", "sat", cwd=tmp_path)
+    assert missing.returncode == 1
+    assert missing.stderr == (
+        f"error: {path}: no session on sat in week 3; its sessions are on: wed, mon, tue\n"
+    )
+    beyond = run_cli("plan", str(path), "--week", "7", cwd=tmp_path)
+    assert beyond.returncode == 1 and "the course has weeks 1 to 6" in beyond.stderr
+    routine = tmp_path / "one.yaml"
+    routine.write_text("title: One\nsteps:\n  - say: Hello there.\n", encoding="utf-8")
+    usage = run_cli("plan", str(routine), "--day", "mon", cwd=tmp_path)
+    assert usage.returncode == 2 and "is a routine" in usage.stderr

@@ -65,6 +65,7 @@ __all__ = [
     "extract",
     "new_routine",
     "plan",
+    "plan_day",
     "publish",
     "routine_files",
     "routine_schema",
@@ -155,9 +156,9 @@ def check_program(
 ) -> CheckedCourse:
     """Validate a program and estimate every day's session; raises VoiceroutineError at the
     problem's place. Like `check`, the engine is asked for each session's voice."""
+    from voiceroutine.names import WEEKDAYS
     from voiceroutine.program.changes import changes
     from voiceroutine.program.course import load_course
-    from voiceroutine.program.model import WEEKDAYS
 
     warnings: list[SourceWarning] = []
     course = load_course(path, allowances, warnings)
@@ -206,6 +207,47 @@ def plan(
         return estimated_timeline(compiled)
     with placed_in_file(path):
         return spoken_timeline(compiled, engine)[0]
+
+
+@dataclass(frozen=True)
+class PlannedDay:
+    """One day of a program and its session's timeline."""
+
+    week: int
+    weekday: str
+    session: str
+    timeline: Timeline
+
+
+def plan_day(
+    path: Path,
+    week: int = 1,
+    weekday: str | None = None,
+    overrides: VoiceOverrides | None = None,
+    speak: bool = False,
+    allowances: Allowances = NO_ALLOWANCES,
+    warn: Warn = _ignore,
+) -> PlannedDay:
+    """The timeline of the session a program plays on `weekday` of `week` (without a
+    weekday, the week's first day), estimated or, with `speak`, spoken."""
+    from voiceroutine.program.build import session_job
+    from voiceroutine.program.course import load_course
+
+    warnings: list[SourceWarning] = []
+    course = load_course(path, allowances, warnings)
+    for warning in warnings:
+        warn(warning)
+    with placed_in_file(path):
+        day = course.day(week, weekday)
+    job = session_job(course, path, day)
+    compiled = compile_loaded(path, job.routine, overrides, allowances, written=job.written)
+    engine = speaking_engine(compiled, overrides)
+    if speak:
+        with placed_in_file(path):
+            timeline = spoken_timeline(compiled, engine)[0]
+    else:
+        timeline = estimated_timeline(compiled)
+    return PlannedDay(day.week, day.weekday, day.session, timeline)
 
 
 @dataclass(frozen=True)

@@ -21,4 +21,6 @@ ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 WORDS_PATTERN = r"\w"
 """What spoken text must contain: a word."""
 DEFAULT_OUT_DIR = Path("output")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+"""A program's weekdays, as its schedule names them."""
 """Where builds are written unless told otherwise."""

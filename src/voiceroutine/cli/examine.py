@@ -16,6 +16,7 @@ from voiceroutine.cli.options import (
     RateOption,
     RoutineFiles,
     VoiceOption,
+    WeekdayChoice,
 )
 from voiceroutine.cli.output import (
     Terminal,
@@ -171,6 +172,14 @@ def plan(
     voice: VoiceOption = None,
     rate: RateOption = None,
     max_hours: MaxHoursOption = None,
+    week: Annotated[
+        int | None,
+        typer.Option("--week", min=1, help="For a program: the week to show (default 1)."),
+    ] = None,
+    day: Annotated[
+        WeekdayChoice | None,
+        typer.Option("--day", help="For a program: the weekday (default: the week's first)."),
+    ] = None,
 ) -> None:
     """Show the timeline: when each line is spoken. Times are estimates unless --engine is given."""
     api = load_api(ctx)
@@ -181,21 +190,35 @@ def plan(
     speak = engine is not None
     warn = partial(print_source_warning, term)
     files = list(dict.fromkeys(files))
-    timelines = [
-        run(ctx, lambda file=file: api.plan(file, overrides, speak, term.allowances, warn))
-        for file in files
-    ]
+    programs = {file for file in files if api.is_program(file)}
+    if (week is not None or day is not None) and len(programs) < len(files):
+        routine = next(file for file in files if file not in programs)
+        raise typer.BadParameter(
+            f"{routine} is a routine: --week and --day choose a day of a program",
+            param_hint="--week" if week is not None else "--day",
+        )
+
+    def planned(file: Path) -> tuple[str, "Timeline"]:
+        if file not in programs:
+            timeline = api.plan(file, overrides, speak, term.allowances, warn)
+            return timeline.title, timeline
+        weekday = day.value if day else None
+        found = api.plan_day(file, week or 1, weekday, overrides, speak, term.allowances, warn)
+        return f"week {found.week}, {found.weekday}: {found.timeline.title}", found.timeline
+
+    shown = [run(ctx, lambda file=file: planned(file)) for file in files]
+    timelines = [timeline for _, timeline in shown]
     if as_json:
         data = [timeline.to_json() for timeline in timelines]
         text = json.dumps(data[0] if len(data) == 1 else data, indent=2, ensure_ascii=False)
         sys.stdout.write(text + "\n")
         return
-    for file, timeline in zip(files, timelines, strict=True):
-        _print_plan(term, file, timeline)
+    for file, (title, timeline) in zip(files, shown, strict=True):
+        _print_plan(term, file, title, timeline)
 
 
-def _print_plan(term: Terminal, file: Path, timeline: "Timeline") -> None:
-    shown = table(f"{timeline.title} ({format_duration(timeline.duration_ms)})")
+def _print_plan(term: Terminal, file: Path, title: str, timeline: "Timeline") -> None:
+    shown = table(f"{title} ({format_duration(timeline.duration_ms)})")
     shown.add_column("time", justify="right")
     shown.add_column("chapter")
     shown.add_column("kind")

@@ -9,9 +9,12 @@ import typer
 
 from voiceroutine.access import MAX_HOURS_CEILING
 from voiceroutine.audio.formats import FORMAT_NAMES, SAMPLE_RATES
+from voiceroutine.names import WEEKDAYS
 
 Format = Enum("Format", {name: name for name in FORMAT_NAMES}, type=str)  # type: ignore[misc]
 """The --format choices: the registry's formats."""
+WeekdayChoice = Enum("WeekdayChoice", {day: day for day in WEEKDAYS}, type=str)  # type: ignore[misc]
+"""The --day choices: a program's weekdays."""
 
 
 def _known_engine(name: str | None) -> str | None:

@@ -115,23 +115,28 @@ def _distinct_sessions(
     course: Course, path: Path
 ) -> tuple[list[tuple[Day, SessionJob]], list[SessionJob]]:
     """Each day with the session job it plays, and the distinct jobs in order of first use."""
-    import yaml
-
     by_week: dict[tuple[str, int], SessionJob] = {}
     by_text: dict[str, SessionJob] = {}
     days = []
     for day in course.days:
         key = (day.session, day.week)
         if key not in by_week:
-            routine = course.routine(day.session, day.week)
-            written = yaml.safe_dump(
-                routine.model_dump(mode="json", exclude_defaults=True),
-                sort_keys=False, allow_unicode=True, width=100,
-            )  # fmt: skip
-            name = f"w{day.week:02d}-{day.weekday}-{day.session}"
-            by_week[key] = by_text.setdefault(written, SessionJob(path, name, routine, written))
+            job = session_job(course, path, day)
+            by_week[key] = by_text.setdefault(job.written, job)
         days.append((day, by_week[key]))
     return days, list(by_text.values())
+
+
+def session_job(course: Course, path: Path, day: Day) -> SessionJob:
+    """The session `day` plays, as a routine written out, to build under the day's name."""
+    import yaml
+
+    routine = course.routine(day.session, day.week)
+    written = yaml.safe_dump(
+        routine.model_dump(mode="json", exclude_defaults=True),
+        sort_keys=False, allow_unicode=True, width=100,
+    )  # fmt: skip
+    return SessionJob(path, f"w{day.week:02d}-{day.weekday}-{day.session}", routine, written)
 
 
 def _up_to_date(job: SessionJob, options: BuildOptions, engines: dict[EngineSpec, Engine]) -> bool:

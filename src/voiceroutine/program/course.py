@@ -90,6 +90,19 @@ class Course:
     sessions: dict[str, Session]
     days: tuple[Day, ...]
 
+    def day(self, week: int, weekday: str | None = None) -> Day:
+        """The day scheduled on `weekday` of `week` (without a weekday: the week's first)."""
+        if not 1 <= week <= self.plan.weeks:
+            raise VoiceroutineError(f"week {week}: the course has weeks 1 to {self.plan.weeks}")
+        days = [day for day in self.days if day.week == week]
+        found = [day for day in days if weekday is None or day.weekday == weekday]
+        if not found:
+            listed = ", ".join(day.weekday for day in days)
+            raise VoiceroutineError(
+                f"no session on {weekday} in week {week}; its sessions are on: {listed}"
+            )
+        return found[0]
+
     def routine(self, session: str, week: int) -> Routine:
         """The session as it plays in `week`, its introduction saying where in the course it is."""
         from voiceroutine.program.spoken import in_course

@@ -15,10 +15,11 @@ from pydantic import BeforeValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from voiceroutine.durations import parse_duration_ms
+from voiceroutine.names import WEEKDAYS
 from voiceroutine.routine import StrictModel, Whole
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+assert Weekday.__args__ == WEEKDAYS  # type: ignore[attr-defined]
 MAX_WEEKS = 52
 MAX_SESSIONS = 366
 """The most scheduled days a course may have."""
