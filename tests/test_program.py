@@ -239,3 +239,18 @@ def test_plan_shows_the_session_of_one_day_of_the_course(tmp_path: Path) -> None
     routine.write_text("title: One\nsteps:\n  - say: Hello there.\n", encoding="utf-8")
     usage = run_cli("plan", str(routine), "--day", "mon", cwd=tmp_path)
     assert usage.returncode == 2 and "is a routine" in usage.stderr
+
+
+def test_new_starts_a_program_that_checks(tmp_path: Path) -> None:
+    path = tmp_path / "course.yaml"
+    result = run_cli("new", str(path), "--program", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert path.read_text(encoding="utf-8").startswith("# yaml-language-server: $schema=")
+    checked = run_cli("check", str(path), cwd=tmp_path)
+    assert checked.returncode == 0, checked.stderr
+    assert "a program of 4 weeks, 12 sessions" in checked.stdout
+    bundled = run_cli("new", str(tmp_path / "six.yaml"), "--from", "six-week-back", cwd=tmp_path)
+    assert bundled.returncode == 0, bundled.stderr
+    assert load_course(tmp_path / "six.yaml").plan.weeks == 6
+    both = run_cli("new", str(tmp_path / "x.yaml"), "--program", "--from", "evening", cwd=tmp_path)
+    assert both.returncode == 2 and not (tmp_path / "x.yaml").exists()

@@ -1,4 +1,5 @@
-"""Every bundled routine checks clean and builds in each of the four languages."""
+"""Every bundled routine and program checks clean, and every routine builds, in each of the four
+languages."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from voiceroutine.library.catalogue import load_catalogue
 from voiceroutine.tts.pyttsx3_engine import Pyttsx3Engine
 
 ROOT = Path(__file__).resolve().parent.parent
-ROUTINES = sorted((ROOT / "routines").glob("*.yaml"))
+BUNDLED = sorted((ROOT / "routines").glob("*.yaml"))
+PROGRAMS = [path for path in BUNDLED if "program" in yaml.safe_load(path.read_text("utf-8"))]
+ROUTINES = [path for path in BUNDLED if path not in PROGRAMS]
 LANGUAGES = ["en", "de", "es", "fr"]
 ESPEAK_VOICES = {"en": "gmw/en", "de": "gmw/de", "es": "roa/es", "fr": "roa/fr"}
 
@@ -133,3 +136,35 @@ def test_the_estimate_is_within_one_percent_and_warns_only_of_what_the_build_doe
     # check warns only of what the build does: a count it drops, the build drops too.
     dropped = {w.message.split(" does not fit")[0] for w in real.warnings}
     assert {w.message.split(" does not fit")[0] for w in estimate.warnings} <= dropped
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("program", PROGRAMS, ids=[path.stem for path in PROGRAMS])
+def test_every_program_checks_clean_in_every_language(
+    program: Path, language: str, tmp_path: Path
+) -> None:
+    data = in_language(yaml.safe_load(program.read_text(encoding="utf-8")), language)
+    copy = tmp_path / program.name
+    copy.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    warnings: list[object] = []
+    checked = api.check_program(copy, warn=warnings.append)
+    assert warnings == []
+    lengths = [day.duration_ms for day in checked.days]
+    assert min(lengths) >= 4 * 60_000 and max(lengths) <= 25 * 60_000
+
+
+def test_the_six_week_course_stretches_daily_strengthens_three_times_and_eases_in_week_4() -> None:
+    from voiceroutine.program.changes import doses
+    from voiceroutine.program.course import load_course
+
+    course = load_course(ROOT / "routines" / "six-week-back.yaml")
+    assert course.plan.weeks == 6 and course.plan.easy_weeks == (4,)
+    assert len(course.plan.schedule) == 7
+    assert sum(session == "strength" for session in course.plan.schedule.values()) == 3
+
+    def longest_hold(week: int) -> int:
+        return max(dose.values.get("hold", 0) for dose in doses(course, "stretch", week))
+
+    assert [longest_hold(week) for week in range(1, 7)] == [
+        10_000, 15_000, 20_000, 10_000, 30_000, 30_000,
+    ]  # fmt: skip

@@ -165,3 +165,24 @@ def test_new_points_at_a_schema_beside_it_by_a_relative_path(tmp_path: Path) -> 
     first_line = target.read_text(encoding="utf-8").splitlines()[0]
     assert first_line == SCHEMA_LINE_PREFIX + "../../schema/routine.schema.json"
     assert load_routine(target).steps
+
+
+def test_the_schema_checks_programs_and_the_schedule_keys_of_their_steps() -> None:
+    program = yaml.safe_load((ROOT / "routines" / "six-week-back.yaml").read_text("utf-8"))
+    assert VALIDATOR.is_valid(program)
+    step = program["sessions"]["strength"]["steps"][1]
+    for key, value, valid in [
+        ("from_week", 2, True),
+        ("progress", "none", True),
+        ("progress", {"hold": {"add": "-1s", "down_to": "2s"}}, True),
+        ("from_wek", 2, False),
+        ("progress", {"hold": {"add": "five"}}, False),
+    ]:
+        changed = {**step, key: value}
+        program["sessions"]["strength"]["steps"][1] = changed
+        assert VALIDATOR.is_valid(program) is valid, (key, value)
+    # A step of a plain routine may not carry a schedule: only a program's sessions have weeks.
+    routine = yaml.safe_load((ROOT / "routines" / "evening.yaml").read_text("utf-8"))
+    routine["steps"][0] = {**routine["steps"][0], "from_week": 2}
+    assert not VALIDATOR.is_valid(routine)
+    assert not VALIDATOR.is_valid({**program, "program": {**program["program"], "weeks": 60}})

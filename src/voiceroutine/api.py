@@ -346,11 +346,12 @@ def write_new_file(path: Path, text: str) -> None:
     write(path, text)
 
 
-def new_routine(path: Path, source: str | None = None) -> None:
-    """Create a routine file from the starter or a bundled example; never overwrites."""
+def new_routine(path: Path, source: str | None = None, program: bool = False) -> None:
+    """Create a routine file (or with `program` a program file) from the starter or a bundled
+    example; never overwrites."""
     from voiceroutine.starter import write_new_routine
 
-    write_new_routine(path, source)
+    write_new_routine(path, source, program)
 
 
 def routine_schema() -> dict[str, Any]:

@@ -7,6 +7,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from voiceroutine.names import ID_PATTERN
 from voiceroutine.routine import Routine
 
 SCHEMA_ID = "voiceroutine:routine.schema.json"
@@ -14,15 +15,75 @@ SCHEMA_LINE_PREFIX = "# yaml-language-server: $schema="
 
 
 def routine_schema() -> dict[str, Any]:
-    """The JSON Schema (draft 2020-12) that every routine file satisfies."""
-    schema = Routine.model_json_schema()
+    """The JSON Schema (draft 2020-12) that every routine file and every program file satisfies."""
+    routine = Routine.model_json_schema()
+    defs: dict[str, Any] = routine.pop("$defs")
+    routine.pop("title")
+    defs["Routine"] = routine
+    defs.update(_program_defs(routine, defs))
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
-        "title": "voiceroutine routine",
-        "description": "A routine that voiceroutine turns into a voice-guided audio session.",
-        **{key: value for key, value in schema.items() if key != "title"},
+        "title": "voiceroutine routine or program",
+        "description": (
+            "A routine that voiceroutine turns into a voice-guided audio session, or a program: "
+            "a course of such sessions over weeks."
+        ),
+        "$defs": defs,
+        "anyOf": [{"$ref": "#/$defs/Routine"}, {"$ref": "#/$defs/Program"}],
     }
+
+
+def _program_defs(routine: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
+    """A program's schema: a routine's top level without steps, the `program:` block, and
+    sessions whose steps (every kind, inside repeats too) may carry a schedule of their own."""
+    import json
+
+    from voiceroutine.program.model import Schedule, StepSchedule
+
+    schedule = Schedule.model_json_schema()
+    added: dict[str, Any] = schedule.pop("$defs")
+    added["ProgramSchedule"] = schedule
+    step_keys = StepSchedule.model_json_schema()["properties"]
+    kinds = [
+        item["$ref"].rsplit("/", 1)[1] for item in routine["properties"]["steps"]["items"]["oneOf"]
+    ]
+    for kind in kinds:
+        text = json.dumps(defs[kind])
+        for other in kinds:  # a repeat in a session holds session steps
+            text = text.replace(f'"#/$defs/{other}"', f'"#/$defs/Session{other}"')
+        step = json.loads(text)
+        step["properties"] = {**step["properties"], **step_keys}
+        step["title"] = f"Session{kind}"
+        added[f"Session{kind}"] = step
+    shared = {key: value for key, value in routine["properties"].items() if key != "steps"}
+    steps = json.loads(
+        json.dumps(routine["properties"]["steps"]).replace('"#/$defs/', '"#/$defs/Session')
+    )
+    added["Session"] = {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "A session of the course: a routine body, its keys over the program's.",
+        "properties": {**shared, "steps": steps},
+        "required": ["steps"],
+    }
+    added["Program"] = {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "A course of sessions over weeks; its top level is shared by every session.",
+        "properties": {
+            **shared,
+            "program": {"$ref": "#/$defs/ProgramSchedule"},
+            "sessions": {
+                "type": "object",
+                "minProperties": 1,
+                "propertyNames": {"pattern": ID_PATTERN},
+                "additionalProperties": {"$ref": "#/$defs/Session"},
+            },
+        },
+        "required": ["program", "sessions"],
+    }
+    return added
 
 
 DATA_DIR_ENV = "VOICEROUTINE_DATA_DIR"

@@ -1,4 +1,4 @@
-"""Write a new routine file to start from: a short starter, or a copy of a bundled example."""
+"""Write a new routine or program file to start from: a short starter, or a bundled example."""
 
 from __future__ import annotations
 
@@ -20,6 +20,27 @@ steps:
     cycles: 4
 """
 
+PROGRAM_STARTER = """\
+title: My four-week course
+description: Gentle stretching on three days a week, with holds that grow a little each week.
+program:
+  weeks: 4
+  schedule: {mon: stretch, wed: stretch, fri: stretch}
+  progress:
+    hold: {add: 5s, every: 1, up_to: 30s}
+sessions:
+  stretch:
+    title: Stretch
+    steps:
+      - exercise: knee-to-chest
+        hold: 15s
+      - exercise: cat-cow
+      - exercise: childs-pose
+        hold: 15s
+      - breathe: diaphragmatic
+        progress: none
+"""
+
 
 def bundled_examples() -> list[str]:
     folder = resources.files("voiceroutine") / "examples"
@@ -30,11 +51,11 @@ def bundled_examples() -> list[str]:
     )
 
 
-def starter_text(source: str | None, path: Path) -> str:
-    """The starter routine, a bundled example by name, or a routine file's text, to be
-    written at `path` (its first line points editors at the schema from there)."""
+def starter_text(source: str | None, path: Path, program: bool = False) -> str:
+    """The starter routine (or program), a bundled example by name, or a routine file's
+    text, to be written at `path` (its first line points editors at the schema from there)."""
     if source is None:
-        body = STARTER
+        body = PROGRAM_STARTER if program else STARTER
     elif source in bundled_examples():
         body = (resources.files("voiceroutine") / "examples" / f"{source}.yaml").read_text("utf-8")
     elif Path(source).is_file():
@@ -46,16 +67,16 @@ def starter_text(source: str | None, path: Path) -> str:
     return "\n".join([f"{SCHEMA_LINE_PREFIX}{schema_reference(path)}", *lines]) + "\n"
 
 
-def write_new_routine(path: Path, source: str | None = None) -> None:
-    """Create `path` (and its folders) with a starter routine; an existing file is never
-    overwritten."""
+def write_new_routine(path: Path, source: str | None = None, program: bool = False) -> None:
+    """Create `path` (and its folders) with a starter routine, or with `program` a starter
+    program; an existing file is never overwritten."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise VoiceroutineError(
             f"cannot create its folder: {error.strerror}", Place(path)
         ) from None
-    write_new_file(path, starter_text(source, path))
+    write_new_file(path, starter_text(source, path, program))
 
 
 def write_new_file(path: Path, text: str) -> None:

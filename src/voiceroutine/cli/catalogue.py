@@ -139,16 +139,25 @@ def breathing(ctx: typer.Context, language: LanguageOption = "en") -> None:
 @app.command()
 def new(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(metavar="FILE", help="The routine file to create.")],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="The file to create.")],
     source: Annotated[
         str | None,
         typer.Option("--from", help="Start from a bundled example (such as evening) or a file."),
     ] = None,
+    program: Annotated[
+        bool, typer.Option("--program", help="Start a program: a course of sessions over weeks.")
+    ] = False,
 ) -> None:
-    """Write a new routine file to edit (never overwrites a file)."""
+    """Write a new routine or program file to edit (never overwrites a file)."""
     api = load_api(ctx)
 
-    run(ctx, lambda: api.new_routine(file, source))
+    if program and source is not None:
+        raise typer.BadParameter(
+            "--from names the file to start from; --program starts from the starter program "
+            "(bundled programs such as six-week-back are --from examples)",
+            param_hint="--program",
+        )
+    run(ctx, lambda: api.new_routine(file, source, program))
     terminal(ctx).done("wrote", f"{file}; check it with: voiceroutine check {file}")
 
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
 from voiceroutine.durations import parse_duration_ms
 from voiceroutine.names import WEEKDAYS
-from voiceroutine.routine import StrictModel, Whole
+from voiceroutine.routine import DURATION_PATTERN, Duration, StrictModel, Whole
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 assert Weekday.__args__ == WEEKDAYS  # type: ignore[attr-defined]
@@ -40,16 +40,20 @@ def _signed_duration(value: object) -> int:
         raise PydanticCustomError("duration", str(error)) from None
 
 
-def _duration(value: object) -> int:
-    try:
-        return parse_duration_ms(value)
-    except ValueError as error:
-        raise PydanticCustomError("duration", str(error)) from None
-
-
-SignedDuration = Annotated[int, BeforeValidator(_signed_duration)]
+SignedDuration = Annotated[
+    int,
+    BeforeValidator(_signed_duration),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number"},
+                {"type": "string", "pattern": "^\\s*-?" + DURATION_PATTERN.removeprefix("^\\s*")},
+            ],
+            "description": "how much to add each time: 5s, or -1s to shrink",
+        }
+    ),
+]
 """How much a duration rule adds each time: `5s`, or `-1s` to shrink."""
-LimitDuration = Annotated[int, BeforeValidator(_duration)]
 
 
 class _Rule(StrictModel):
@@ -89,8 +93,8 @@ class DurationRule(_Rule):
     """A rule for a duration: hold, rest_between, duration, pause."""
 
     add: SignedDuration
-    up_to: LimitDuration | None = None
-    down_to: LimitDuration | None = None
+    up_to: Duration | None = None
+    down_to: Duration | None = None
 
 
 class CountRule(_Rule):
