@@ -87,6 +87,9 @@ def test_every_day_is_indexed_and_identical_sessions_share_a_file(built: Built) 
         assert day["duration_ms"] == timeline["duration_ms"]
     assert built.index["title"] == "Two short weeks"
     assert built.index["weeks"] == 2 and built.index["start"] == "2027-03-01"
+    overview = (built.folder / "program.html").read_text(encoding="utf-8")
+    assert "<h1>Two short weeks</h1>" in overview and "from 1 March 2027" in overview
+    assert "wrote " + str(built.folder / "program.html") in built.stdout
 
 
 def test_the_doses_in_the_index_are_the_holds_heard_in_the_files(built: Built) -> None:

@@ -209,6 +209,7 @@ def report_program(term: Terminal, result: ProgramResult) -> None:
     has_start = bool(result.days) and result.days[0].day.date is not None
     since = "" if has_start else f"  (from {result.calendar_start}: the program sets no start:)"
     term.done("wrote", f"{result.calendar}{since}")
+    term.done("wrote", f"{result.overview}  (the course on one page, to print)")
 
 
 def report_packed(term: Terminal, packed: Path) -> None:

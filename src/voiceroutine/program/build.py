@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 INDEX_NAME = "program.json"
 CALENDAR_NAME = "program.ics"
+OVERVIEW_NAME = "program.html"
 
 
 @dataclass(frozen=True, eq=False)
@@ -62,6 +63,7 @@ class ProgramResult:
     folder: Path
     index: Path
     calendar: Path
+    overview: Path
     calendar_start: datetime.date
     days: tuple[IndexedDay, ...]
     sessions: tuple[Outcome[SessionJob], ...]
@@ -104,9 +106,9 @@ def build_program(
         IndexedDay(day, results[job].audio.name, _duration_ms(results[job])) for day, job in days
     ]
     start = course.plan.start or first_monday_after(today or datetime.date.today())
-    index, calendar = _write_index(course, indexed, folder, start, path.stem)
+    index, calendar, overview = _write_index(course, indexed, folder, start, path.stem)
     return ProgramResult(
-        folder, index, calendar, start, tuple(indexed), tuple(outcomes.values()), spoken,
+        folder, index, calendar, overview, start, tuple(indexed), tuple(outcomes.values()), spoken,
         tuple(warnings),
     )  # fmt: skip
 
@@ -225,15 +227,20 @@ def _duration_ms(result: BuildResult) -> int:
 
 def _write_index(
     course: Course, days: list[IndexedDay], folder: Path, start: datetime.date, stem: str
-) -> tuple[Path, Path]:
-    """Write program.json and program.ics beside the sessions, together or not at all."""
+) -> tuple[Path, Path, Path]:
+    """Write program.json, program.ics and program.html beside the sessions, together or not
+    at all."""
     from voiceroutine.export import write_together
     from voiceroutine.program.calendar import program_calendar
+    from voiceroutine.program.overview import overview_html
 
-    index = folder / INDEX_NAME
-    calendar = folder / CALENDAR_NAME
+    index, calendar, overview = folder / INDEX_NAME, folder / CALENDAR_NAME, folder / OVERVIEW_NAME
     text = json.dumps(program_index(course, days), indent=2, ensure_ascii=False) + "\n"
     write_together(
-        {index: text.encode("utf-8"), calendar: program_calendar(course, days, start, stem)}
+        {
+            index: text.encode("utf-8"),
+            calendar: program_calendar(course, days, start, stem),
+            overview: overview_html(course, days).encode("utf-8"),
+        }
     )
-    return index, calendar
+    return index, calendar, overview
