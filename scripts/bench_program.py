@@ -6,8 +6,8 @@ Measured in this one run, each build in its own process as a user runs it:
   cold build (empty cache) / the bare ffmpeg encodes of its distinct sessions,
     run on every core at once (the PCM each encode gets is the built file decoded);
   unchanged rebuild / cold build;
-  rebuild after one rule is edited / cold build, beside the share of the sessions
-    that rule changes (the target: the one about the other).
+  rebuild after one rule is edited / cold build, beside the share of the course's
+    audio in the sessions that rule changes (the target: the one about the other).
 """
 
 from __future__ import annotations
@@ -27,9 +27,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from bench_build import MP3, timed_cli  # noqa: E402
-
-from voiceroutine.audio.ffmpeg import ffmpeg_exe  # noqa: E402
+from bench_build import MP3, timed_cli
+from voiceroutine.audio.ffmpeg import ffmpeg_exe
 
 ROOT = Path(__file__).resolve().parent.parent
 ONE_RULE = (
@@ -106,7 +105,11 @@ def main() -> None:
             times["edited"].append(timed_cli("build", str(program), "-o", str(out), env=env)[0])
             after = built_sessions(folder)
             rebuilt = [name for name in sessions if after[name] != sessions[name]]
-            changed_share = len(rebuilt) / len(sessions)
+            lengths = {
+                name: json.loads((folder / name).with_suffix(".json").read_text())["duration_ms"]
+                for name in sessions
+            }
+            changed_share = sum(lengths[name] for name in rebuilt) / sum(lengths.values())
         index = json.loads((folder / "program.json").read_text(encoding="utf-8"))
     cold, bare, unchanged, edited = (statistics.median(times[key]) for key in times)
     audio_minutes = (
@@ -117,9 +120,9 @@ def main() -> None:
     print(f"  bare encodes on {cores} cores    {bare:7.2f} s")
     print(f"  cold build                  {cold:7.2f} s   {cold / bare:5.2f} x the encodes")
     print(f"  unchanged rebuild           {unchanged:7.2f} s   {unchanged / cold:5.3f} x cold")
-    print(f"  one rule edited             {edited:7.2f} s   {edited / cold:5.3f} x cold, "
-          f"{len(rebuilt)} of {len(sessions)} sessions ({changed_share:.3f}) rebuilt: "
-          f"{edited / cold / changed_share:.2f} x proportional")  # fmt: skip
+    print(f"  one rule edited             {edited:7.2f} s   {edited / cold:5.3f} x cold; "
+          f"{len(rebuilt)} of {len(sessions)} sessions rebuilt, {changed_share:.3f} of the "
+          f"audio: {edited / cold / changed_share:.2f} x proportional")  # fmt: skip
 
 
 if __name__ == "__main__":

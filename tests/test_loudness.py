@@ -100,6 +100,25 @@ def test_fft_filtering_is_the_recursive_filter(rate: int) -> None:
     assert np.max(np.abs(steady[:, 1] - periods[-len(loop) :])) < 1e-4
 
 
+def test_sound_between_long_silences_is_filtered_as_one_signal() -> None:
+    """Stretches between runs of digital silence are convolved alone: the sum is the same."""
+    rate = 44_100
+    weighting = KWeighting(rate)
+    ringing = len(weighting.impulse) - 1
+    rng = np.random.default_rng(7)
+    parts = []
+    # Gaps shorter than, as long as and much longer than the ringing; sound of every length.
+    for gap, sound in [(0, 300), (ringing - 1, 5_000), (ringing, 1), (ringing + 1, 70_000),
+                       (3 * ringing, 257), (100_000, 2_000)]:  # fmt: skip
+        parts += [np.zeros(gap), rng.standard_normal(sound)]
+    signal = np.concatenate([*parts, np.zeros(ringing // 2)]).astype(np.float32)
+    expected = recursive(k_weighting_biquads(rate), np.concatenate([signal, np.zeros(ringing)]))
+    filtered = weighting.filtered(signal)
+    assert filtered.shape == expected.shape
+    assert np.max(np.abs(filtered - expected)) < 1e-4 * np.max(np.abs(expected))
+    assert not weighting.filtered(np.zeros(10_000, dtype=np.float32)).any()
+
+
 @pytest.mark.parametrize("rate", [44_100, 48_000])
 def test_a_997_hz_sine_at_minus_20_dbfs_is_minus_23_lufs(rate: int) -> None:
     t = np.arange(rate * 5) / rate

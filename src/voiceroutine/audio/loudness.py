@@ -112,27 +112,43 @@ class KWeighting:
         )
         # Blocks at least four times the response's length keep the overlap-add's waste small.
         self._size = max(BLOCK_FFT_SIZE, 1 << (4 * len(self.impulse)).bit_length())
-        self._spectrum = np.fft.rfft(self.impulse, self._size).astype(np.complex64)
+        self._spectra: dict[int, np.ndarray] = {}
+        """The response's spectrum at each FFT size used (a short stretch takes a small one)."""
 
     def filtered(self, samples: np.ndarray) -> np.ndarray:
         """Mono `samples` K-weighted, float32, with the filter's ringing after them kept.
 
         The output is len(samples) + len(impulse) - 1 long, as the filter would
-        give it from silence into silence.
+        give it from silence into silence. Digital silence filters to silence
+        once the ringing before it has passed, so the stretches of sound between
+        long silences (most of a session is held in silence) are convolved alone
+        and added where they start: the same sum, with less to compute.
         """
         tail = len(self.impulse) - 1
-        step = self._size - tail
+        out = np.zeros(len(samples) + tail, dtype=np.float32)
+        for start, end in _sounding(samples, tail):
+            out[start : end + tail] += self._convolved(samples[start:end])
+        return out
+
+    def _convolved(self, samples: np.ndarray) -> np.ndarray:
+        """`samples` convolved with the response by overlap-add, ringing included."""
+        tail = len(self.impulse) - 1
+        size = min(self._size, 1 << (len(samples) + tail - 1).bit_length())
+        spectrum = self._spectra.get(size)
+        if spectrum is None:
+            spectrum = self._spectra[size] = np.fft.rfft(self.impulse, size).astype(np.complex64)
+        step = size - tail
         count = max(1, -(-len(samples) // step))
         blocks = np.zeros((count, step), dtype=np.float32)
         blocks.reshape(-1)[: len(samples)] = samples
-        spectra = np.fft.rfft(blocks, self._size, axis=1) * self._spectrum
-        convolved = np.fft.irfft(spectra, self._size, axis=1).astype(np.float32)
+        spectra = np.fft.rfft(blocks, size, axis=1) * spectrum
+        convolved = np.fft.irfft(spectra, size, axis=1).astype(np.float32)
         # Overlap-add: each block's ringing (shorter than a block) falls on the next block.
         # The output is allocated at its exact length: the session holds one per line.
         out = np.zeros(len(samples) + tail, dtype=np.float32)
         for index, block in enumerate(convolved):
             start = index * step
-            end = min(start + self._size, len(out))
+            end = min(start + size, len(out))
             out[start:end] += block[: end - start]
         return out
 
@@ -148,6 +164,28 @@ class KWeighting:
             spectrum = np.fft.rfft(loop[:, channel].astype(np.float32)) * response
             out[:, channel] = np.fft.irfft(spectrum, n)
         return out
+
+
+SILENCE_CHUNK = 256
+"""Samples judged together when looking for digital silence."""
+
+
+def _sounding(samples: np.ndarray, gap: int) -> list[tuple[int, int]]:
+    """[start, end) stretches of `samples` that hold every non-zero sample, apart where at
+    least `gap` samples in a row are exactly zero (found a chunk at a time, so a stretch may
+    begin or end with a few zeros)."""
+    chunks = -(-len(samples) // SILENCE_CHUNK)
+    padded = np.zeros(chunks * SILENCE_CHUNK, dtype=samples.dtype)
+    padded[: len(samples)] = samples
+    sounding = np.flatnonzero(padded.reshape(chunks, SILENCE_CHUNK).any(axis=1))
+    if sounding.size == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(sounding) > gap // SILENCE_CHUNK + 1)
+    starts = np.concatenate([[sounding[0]], sounding[breaks + 1]]) * SILENCE_CHUNK
+    ends = np.minimum(
+        (np.concatenate([sounding[breaks], [sounding[-1]]]) + 1) * SILENCE_CHUNK, len(samples)
+    )
+    return list(zip(starts.tolist(), ends.tolist(), strict=True))
 
 
 class StreamingLoudness:

@@ -94,8 +94,13 @@ def build_program(
     session_options = replace(options, out_dir=folder, jobs=1)
     days, distinct = _distinct_sessions(course, path)
     engines: dict[EngineSpec, Engine] = {}
-    stale = [job for job in distinct if not _up_to_date(job, session_options, engines)]
-    spoken = _speak_every_line(stale, session_options, jobs, progress)
+    compiled = {job: job.compiled(session_options) for job in distinct}
+    stale = [
+        job for job in distinct if not _up_to_date(compiled[job], job, session_options, engines)
+    ]
+    # The longest first: the cores then finish together, not one alone on the last long one.
+    stale.sort(key=lambda job: compiled[job].minutes, reverse=True)
+    spoken = _speak_every_line([compiled[job] for job in stale], session_options, jobs, progress)
     ended = _counted(len(distinct), on_done, progress)
     outcomes = dict(_built(distinct, stale, session_options, jobs, ended))
     failed = [VoiceroutineError(outcome.error) for outcome in outcomes.values() if outcome.error]
@@ -141,11 +146,12 @@ def session_job(course: Course, path: Path, day: Day) -> SessionJob:
     return SessionJob(path, f"w{day.week:02d}-{day.weekday}-{day.session}", routine, written)
 
 
-def _up_to_date(job: SessionJob, options: BuildOptions, engines: dict[EngineSpec, Engine]) -> bool:
+def _up_to_date(
+    compiled: Compiled, job: SessionJob, options: BuildOptions, engines: dict[EngineSpec, Engine]
+) -> bool:
     """Whether the session's files are there and built from the same; engines made once."""
     if options.force:
         return False
-    compiled = job.compiled(options)
     engine = engines.get(compiled.engine)
     if engine is None:
         engine = engines[compiled.engine] = speaking_engine(compiled, options.voice)
@@ -153,7 +159,7 @@ def _up_to_date(job: SessionJob, options: BuildOptions, engines: dict[EngineSpec
 
 
 def _speak_every_line(
-    stale: list[SessionJob], options: BuildOptions, jobs: int, progress: Progress | None
+    stale: list[Compiled], options: BuildOptions, jobs: int, progress: Progress | None
 ) -> int:
     """Speak into the clip cache each line the sessions to build say, each once, on `jobs`
     cores; how many were new."""
@@ -164,8 +170,7 @@ def _speak_every_line(
 
     cache = ClipCache(options.cache_dir or default_cache_dir())
     by_voice: dict[str, tuple[Compiled, list[str]]] = {}
-    for job in stale:
-        compiled = job.compiled(options)
+    for compiled in stale:
         key = repr((compiled.engine, compiled.voice))
         by_voice.setdefault(key, (compiled, []))[1].extend(compiled.plan.texts())
     spoken = 0
