@@ -102,8 +102,8 @@ def build(
     programs = [file for file in files if api.is_program(file)]
     if programs and share:
         raise typer.BadParameter(
-            f"{programs[0]} is a program: --share packs one routine's session; "
-            "`voiceroutine publish` shares a program",
+            f"{programs[0]} is a program: --share packs one routine's session; a program's "
+            "files are all in one folder, DIR/<stem>/",
             param_hint="--share",
         )
     for program in programs:

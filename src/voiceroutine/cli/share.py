@@ -76,6 +76,13 @@ def publish(
     if title is not None and not title.strip():
         raise typer.BadParameter("the title is empty", param_hint="--title")
     files = run(ctx, lambda: api.routine_files(routines or [DEFAULT_ROUTINES]))
+    for file in files:
+        if api.is_program(file):
+            term.error(
+                f"{file} is a program; publishing a program is not supported yet: "
+                f"`voiceroutine build {file}` writes its sessions, calendar and overview"
+            )
+            raise typer.Exit(1)
     options = api.BuildOptions(out_dir=build_dir, force=force, allowances=term.allowances)
     jobs = jobs or api.default_jobs()
     with progress_bar(term) as progress:
