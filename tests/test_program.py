@@ -266,3 +266,27 @@ def test_publish_and_share_refuse_a_program_and_say_what_to_do(tmp_path: Path) -
     shared = run_cli("build", str(path), "--share", cwd=tmp_path)
     assert shared.returncode == 2 and "--share packs one routine" in shared.stderr
     assert not (tmp_path / "output").exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "week_two"),
+    [
+        ("en", "Week two of six. Holds are now ten seconds."),
+        ("de", "Woche zwei von sechs. Du hältst jetzt zehn Sekunden."),
+        ("fr", "Semaine deux sur six. Les maintiens durent maintenant dix secondes."),
+        ("es", "Semana dos de seis. Ahora mantienes diez segundos."),
+    ],
+)
+def test_each_session_says_its_week_in_the_routines_language(
+    language: str, week_two: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "six.yaml"
+    path.write_text(PROGRAM.replace("voice: {rate: 140}", f"voice: {{language: {language}}}"))
+    course = load_course(path)
+    first, second = (course.routine("strength", week).intro for week in (1, 2))
+    assert first.before.startswith(("Week one", "Woche eins", "Semaine un", "Semana uno"))
+    assert first.after is None  # week 1 has nothing to go back to
+    assert second.before.startswith(week_two)
+    assert second.after is not None and len(second.after) > 40
+    easy = course.routine("strength", 4).intro.before
+    assert course.plan.easy_weeks == (4,) and len(easy.split(". ")) >= 2

@@ -174,3 +174,17 @@ def test_an_unchanged_program_is_up_to_date_and_one_changed_rule_rebuilds_its_se
     after = {path.name: path.stat().st_mtime_ns for path in built.folder.glob("*.mp3")}
     rebuilt = sorted(name for name in before if after[name] != before[name])
     assert rebuilt == ["w01-fri-rest.mp3", "w02-fri-rest.mp3"]
+
+
+def test_a_session_the_course_no_longer_plays_is_noted_and_left_alone(
+    built: Built, tmp_path: Path
+) -> None:
+    old = built.folder / "w03-mon-move.mp3"  # as if the course had had a third week
+    old.write_bytes((built.folder / "w02-mon-move.mp3").read_bytes())
+    try:
+        again = run_cli("build", str(built.program), "-o", str(built.folder.parent), cwd=tmp_path)
+        assert again.returncode == 0, again.stderr
+        assert "note: 1 file in " in again.stderr and "w03-mon-move.mp3" in again.stderr
+        assert old.exists()
+    finally:
+        old.unlink()

@@ -210,6 +210,12 @@ def report_program(term: Terminal, result: ProgramResult) -> None:
     since = "" if has_start else f"  (from {result.calendar_start}: the program sets no start:)"
     term.done("wrote", f"{result.calendar}{since}")
     term.done("wrote", f"{result.overview}  (the course on one page, to print)")
+    if result.left_over:
+        names = ", ".join(file.name for file in result.left_over)
+        term.note(
+            f"{count(len(result.left_over), 'file')} in {result.folder} from an earlier build "
+            f"the course no longer plays (left as they are): {names}"
+        )
 
 
 def report_packed(term: Terminal, packed: Path) -> None:

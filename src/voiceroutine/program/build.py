@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from voiceroutine.audio.formats import FORMATS
 from voiceroutine.batch import Outcome, build_all
 from voiceroutine.build import BuildOptions, BuildResult, build_compiled, is_up_to_date
 from voiceroutine.compiled import Compiled, compile_loaded, speaking_engine
 from voiceroutine.errors import SourceWarning, VoiceroutineError
+from voiceroutine.names import WEEKDAYS
 from voiceroutine.program.course import Course, Day, load_course
 from voiceroutine.program.index import IndexedDay, program_index
 from voiceroutine.routine import Routine
@@ -32,6 +35,11 @@ if TYPE_CHECKING:
 INDEX_NAME = "program.json"
 CALENDAR_NAME = "program.ics"
 OVERVIEW_NAME = "program.html"
+FORMAT_EXTENSIONS = sorted({audio_format.extension for audio_format in FORMATS.values()})
+SESSION_FILE = re.compile(
+    rf"w\d{{2}}-({'|'.join(WEEKDAYS)})-[a-z0-9][a-z0-9-]*\.({'|'.join(FORMAT_EXTENSIONS)})"
+)
+"""The name of a session's audio file: `w03-wed-strength.mp3`."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -70,6 +78,9 @@ class ProgramResult:
     spoken: int
     """Lines spoken anew for the whole course (the others came from the clip cache)."""
     source_warnings: tuple[SourceWarning, ...] = ()
+    left_over: tuple[Path, ...] = ()
+    """Session audio in the folder from an earlier build that the course no longer plays
+    (left where it is: only the user removes files)."""
 
 
 def build_program(
@@ -112,9 +123,15 @@ def build_program(
     ]
     start = course.plan.start or first_monday_after(today or datetime.date.today())
     index, calendar, overview = _write_index(course, indexed, folder, start, path.stem)
+    played = {result.audio for result in results.values()}
+    left_over = tuple(
+        file
+        for file in sorted(folder.iterdir())
+        if SESSION_FILE.fullmatch(file.name) and file not in played
+    )
     return ProgramResult(
         folder, index, calendar, overview, start, tuple(indexed), tuple(outcomes.values()), spoken,
-        tuple(warnings),
+        tuple(warnings), left_over,
     )  # fmt: skip
 
 
