@@ -256,13 +256,9 @@ def test_new_starts_a_program_that_checks(tmp_path: Path) -> None:
     assert both.returncode == 2 and not (tmp_path / "x.yaml").exists()
 
 
-def test_publish_and_share_refuse_a_program_and_say_what_to_do(tmp_path: Path) -> None:
+def test_share_refuses_a_program_and_says_where_its_files_are(tmp_path: Path) -> None:
     path = tmp_path / "six.yaml"
     path.write_text(PROGRAM, encoding="utf-8")
-    published = run_cli("publish", str(path), "-o", str(tmp_path / "site"), cwd=tmp_path)
-    assert published.returncode == 1
-    assert published.stderr.startswith(f"error: {path} is a program; publishing a program")
-    assert not (tmp_path / "site").exists() and not (tmp_path / "output").exists()
     shared = run_cli("build", str(path), "--share", cwd=tmp_path)
     assert shared.returncode == 2 and "--share packs one routine" in shared.stderr
     assert not (tmp_path / "output").exists()

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from browser_tools import chromium, skip_without_chromium
+from share_tools import serving
 from voiceroutine import api
 from voiceroutine.program.course import load_course
 from voiceroutine.program.index import IndexedDay
@@ -76,3 +77,85 @@ def test_the_overview_fits_a_phone_screen(browser: Any, overview: Path) -> None:
     font = page.evaluate("parseFloat(getComputedStyle(document.querySelector('td')).fontSize)")
     assert font >= 11
     page.close()
+
+
+TINY = """\
+title: Two quick weeks
+outro: false
+program:
+  weeks: 2
+  schedule: {mon: move, thu: move}
+  progress:
+    hold: {add: 1s, every: 1, up_to: 5s}
+sessions:
+  move:
+    title: Move
+    steps:
+      - exercise: {name: Bridge, reps: 1, hold: 2s}
+"""
+
+
+@pytest.fixture(scope="module")
+def course_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("course-site")
+    program = root / "quick.yaml"
+    program.write_text(TINY, encoding="utf-8")
+    options = api.BuildOptions(out_dir=root / "out", cache_dir=root / "cache")
+    api.publish_program(program, root / "site", options)
+    with serving(root / "site") as address:
+        yield address
+
+
+def _page(browser: Any, width: int = 360) -> Any:
+    context = browser.new_context(viewport={"width": width, "height": 800}, accept_downloads=True)
+    page = context.new_page()
+    page.problems = []
+    page.on("console", lambda m: page.problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: page.problems.append(str(error)))
+    return page
+
+
+def test_marks_are_kept_in_the_browser_and_summed_up(browser: Any, course_site: str) -> None:
+    page = _page(browser)
+    page.goto(course_site)
+    assert page.locator("li.day").count() == 4
+    # Without dates, today's session is the first one not done yet.
+    assert page.locator("#today-slot a").inner_text() == "Week 1, Monday: Move"
+    page.locator("#w01-mon .done").check()
+    page.locator("#w01-mon .pain").select_option("6")
+    page.locator("#w01-thu .done").check()
+    page.locator("#w02-mon .pain").select_option("2")  # felt, not done
+    assert page.locator("#summary").inner_text() == "2 of 4 sessions done; 2 in a row."
+    page.reload()
+    assert page.locator("#w01-mon .done").is_checked()
+    assert page.locator("#w01-mon .pain").input_value() == "6"
+    assert not page.locator("#w02-mon .done").is_checked()
+    assert page.locator("#w02-mon .pain").input_value() == "2"
+    assert page.locator("#today-slot a").inner_text() == "Week 2, Monday: Move"
+    # One point a week, higher for more pain: week 1's 6 above week 2's 2 (y grows downwards).
+    dots = page.locator("#chart circle")
+    assert dots.count() == 2
+    first, second = (float(dots.nth(n).get_attribute("cy") or 0) for n in (0, 1))
+    assert first < second
+    assert dots.nth(0).locator("title").text_content() == "Week 1: 6.0"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert page.problems == []
+    page.context.close()
+
+
+def test_the_marks_export_as_csv(browser: Any, course_site: str, tmp_path: Path) -> None:
+    page = _page(browser, 1024)
+    page.goto(course_site)
+    page.locator("#w01-thu .done").check()
+    page.locator("#w01-thu .pain").select_option("3")
+    with page.expect_download() as download:
+        page.locator("#export").click()
+    assert download.value.suggested_filename == "quick-progress.csv"
+    rows = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
+    assert rows[0] == "week,weekday,date,session,done,pain,marked_at"
+    assert rows[1] == "1,mon,,move,no,,"
+    week, weekday, date, session, done, pain, marked_at = rows[2].split(",")
+    assert (week, weekday, date, session, done, pain) == ("1", "thu", "", "move", "yes", "3")
+    assert marked_at.startswith("20") and marked_at.endswith("Z")
+    assert len(rows) == 5
+    page.context.close()

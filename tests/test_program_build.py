@@ -188,3 +188,57 @@ def test_a_session_the_course_no_longer_plays_is_noted_and_left_alone(
         assert old.exists()
     finally:
         old.unlink()
+
+
+@pytest.fixture(scope="module")
+def published(built: Built, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("published")
+    site = root / "site"
+    result = run_cli(
+        "publish", str(built.program), "-o", str(site), "--build-dir", str(built.folder.parent),
+        cwd=root,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert f"published {site}: 6 days of Two short weeks" in result.stdout
+    return site
+
+
+def test_a_published_program_is_a_podcast_of_its_days_in_course_order(
+    built: Built, published: Path
+) -> None:
+    import feedparser
+
+    feed = feedparser.parse((published / "feed.xml").read_bytes())
+    assert feed.bozo == 0, feed.bozo_exception
+    assert feed.feed.title == "Two short weeks" and feed.feed.itunes_type == "serial"
+    days = built.index["days"]
+    titles = {"move": "Move", "rest": "Rest day"}
+    assert [entry.title for entry in feed.entries] == [
+        f"Week {d['week']}, {WEEKDAYS[d['weekday']]}: {titles[d['session']]}" for d in days
+    ]
+    assert [entry.itunes_season for entry in feed.entries] == ["1", "1", "1", "2", "2", "2"]
+    assert [entry.itunes_episode for entry in feed.entries] == ["1", "2", "3", "4", "5", "6"]
+    for entry, day in zip(feed.entries, days, strict=True):
+        published_on = datetime.datetime(*entry.published_parsed[:6])
+        assert published_on == datetime.datetime.fromisoformat(day["date"])  # no time: midnight
+        (enclosure,) = entry.enclosures
+        assert enclosure.href == f"sessions/{day['file']}"
+        assert (published / enclosure.href).read_bytes() == (
+            built.folder / day["file"]
+        ).read_bytes()
+    assert len({entry.id for entry in feed.entries}) == 6
+    for name in ("program.json", "program.ics", "program.html", "index.html"):
+        assert (published / name).is_file()
+
+
+def test_a_program_is_published_alone(built: Built, tmp_path: Path) -> None:
+    routine = tmp_path / "one.yaml"
+    routine.write_text("title: One\nsteps:\n  - say: Hello there.\n", encoding="utf-8")
+    both = run_cli(
+        "publish", str(built.program), str(routine), "-o", str(tmp_path / "s"), cwd=tmp_path
+    )
+    assert both.returncode == 2 and "published as a site of its own" in both.stderr
+    assert not (tmp_path / "s").exists()
+
+
+WEEKDAYS = {"mon": "Monday", "wed": "Wednesday", "fri": "Friday"}

@@ -67,6 +67,7 @@ __all__ = [
     "plan",
     "plan_day",
     "publish",
+    "publish_program",
     "routine_files",
     "routine_schema",
     "share_zip",
@@ -434,6 +435,29 @@ def publish(
     return write_site(
         routines, site, settings, options, lambda paths: build_many(paths, options, jobs, on_built)
     )
+
+
+def publish_program(
+    path: Path,
+    site: Path,
+    options: BuildOptions,
+    jobs: int = 1,
+    on_built: Callable[[Outcome[SessionJob]], None] | None = None,
+    progress: Progress | None = None,
+    base_url: str | None = None,
+    title: str | None = None,
+) -> ProgramResult:
+    """Build a program (see build_program) and write it as a site of its own into `site`: the
+    course page with its tracker, every session, the calendar and a podcast feed."""
+    from voiceroutine.program.build import build_program as build_course
+    from voiceroutine.share.course_site import write_course_site
+    from voiceroutine.share.publish import check_site_folder
+    from voiceroutine.share.site import SiteSettings
+
+    check_site_folder(site, [path, options.out_dir])
+    built = build_course(path, options, jobs, on_built, progress)
+    write_course_site(site, built, SiteSettings(base_url=base_url), title)
+    return built
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 # No `from __future__ import annotations`: typer reads these annotations at every start.
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,11 +15,17 @@ from voiceroutine.cli.output import (
     escape,
     load_api,
     progress_bar,
+    report_program,
     run,
     terminal,
 )
 from voiceroutine.interrupts import Terminated
 from voiceroutine.names import DEFAULT_OUT_DIR
+
+if TYPE_CHECKING:
+    from voiceroutine.batch import Outcome
+    from voiceroutine.build import BuildOptions
+    from voiceroutine.program.build import SessionJob
 
 DEFAULT_SITE = Path("site")
 DEFAULT_ROUTINES = Path("routines")
@@ -76,15 +82,18 @@ def publish(
     if title is not None and not title.strip():
         raise typer.BadParameter("the title is empty", param_hint="--title")
     files = run(ctx, lambda: api.routine_files(routines or [DEFAULT_ROUTINES]))
-    for file in files:
-        if api.is_program(file):
-            term.error(
-                f"{file} is a program; publishing a program is not supported yet: "
-                f"`voiceroutine build {file}` writes its sessions, calendar and overview"
-            )
-            raise typer.Exit(1)
     options = api.BuildOptions(out_dir=build_dir, force=force, allowances=term.allowances)
     jobs = jobs or api.default_jobs()
+    programs = [file for file in files if api.is_program(file)]
+    if programs:
+        if len(files) > 1:
+            raise typer.BadParameter(
+                f"{programs[0]} is a program, and a program is published as a site of its "
+                "own: publish it alone, with its own -o SITE",
+                param_hint="ROUTINES",
+            )
+        _publish_program(ctx, programs[0], site, options, jobs, base_url, title)
+        return
     with progress_bar(term) as progress:
         # A failed routine is not reported here: publish raises with every failure's message.
         report = BatchReport(term, len(files), progress, print_failures=False)
@@ -105,6 +114,44 @@ def publish(
         "published",
         f"{site}: {count(len(files), 'routine')}, index.html and feed.xml; "
         f"to listen on a phone: voiceroutine serve {site}",
+    )
+
+
+def _publish_program(
+    ctx: typer.Context,
+    path: Path,
+    site: Path,
+    options: "BuildOptions",
+    jobs: int,
+    base_url: str | None,
+    title: str | None,
+) -> None:
+    """Build a program and publish it as a site of its own, under one progress bar."""
+    api = load_api(ctx)
+    term = terminal(ctx)
+    with progress_bar(term) as progress:
+        built: list[Path] = []
+
+        def ended(outcome: "Outcome[SessionJob]") -> None:
+            if outcome.result is not None and not outcome.result.up_to_date:
+                built.append(outcome.result.audio)
+
+        def unfinished() -> str:
+            return f"{count(len(built), 'session')} built; the site {site} was left as it was"
+
+        result = run(
+            ctx,
+            lambda: api.publish_program(
+                path, site, options, jobs, ended, progress, base_url,
+                title.strip() if title else None,
+            ),
+            unfinished,
+        )  # fmt: skip
+    report_program(term, result)
+    term.done(
+        "published",
+        f"{site}: {count(len(result.days), 'day')} of {result.course.title or path.stem}, "
+        f"index.html and feed.xml; to listen on a phone: voiceroutine serve {site}",
     )
 
 

@@ -68,6 +68,7 @@ def build_session(job: SessionJob, options: BuildOptions) -> BuildResult:
 class ProgramResult:
     """What a program's build wrote: its folder, index and calendar, and each session's outcome."""
 
+    course: Course
     folder: Path
     index: Path
     calendar: Path
@@ -130,8 +131,8 @@ def build_program(
         if SESSION_FILE.fullmatch(file.name) and file not in played
     )
     return ProgramResult(
-        folder, index, calendar, overview, start, tuple(indexed), tuple(outcomes.values()), spoken,
-        tuple(warnings), left_over,
+        course, folder, index, calendar, overview, start, tuple(indexed),
+        tuple(outcomes.values()), spoken, tuple(warnings), left_over,
     )  # fmt: skip
 
 

@@ -6,6 +6,7 @@ local server makes them absolute for each request (see `absolute_links`).
 
 from __future__ import annotations
 
+import datetime
 import email.utils
 import io
 import re
@@ -47,8 +48,57 @@ class Channel:
     """The site's address, ending in a slash; None for links relative to the feed."""
 
 
+@dataclass(frozen=True)
+class FeedItem:
+    """One episode of the feed, its files as paths in the site."""
+
+    title: str
+    description: str | None
+    page: str
+    guid: str
+    published: datetime.datetime
+    audio: str
+    audio_size: int
+    media_type: str
+    duration_ms: int
+    chapters: str
+    subtitles: str
+    author: str | None = None
+    image: str | None = None
+    season: int | None = None
+    """The week of a program's day: podcast apps group its episodes by it."""
+    number: int | None = None
+    """The day's place in the course, from 1."""
+
+
+def routine_item(episode: Episode) -> FeedItem:
+    """A published routine's episode."""
+    paths = episode_paths(episode)
+    return FeedItem(
+        title=episode.title,
+        description=episode.description,
+        page=paths.page,
+        guid=f"voiceroutine:{episode.slug}:{episode.build_id[:16]}",
+        published=episode.built_at,
+        audio=paths.audio,
+        audio_size=episode.audio_size,
+        media_type=episode.media_type,
+        duration_ms=episode.duration_ms,
+        chapters=paths.chapters,
+        subtitles=paths.subtitles,
+        author=episode.author,
+        image=paths.cover,
+    )
+
+
 def podcast_feed(channel: Channel, episodes: Sequence[Episode]) -> bytes:
-    """The feed as UTF-8 XML; every text is escaped by the XML writer."""
+    """The feed of published routines, one episode each, as UTF-8 XML."""
+    return feed_of_items(channel, [routine_item(episode) for episode in episodes])
+
+
+def feed_of_items(channel: Channel, items: Sequence[FeedItem], serial: bool = False) -> bytes:
+    """The feed as UTF-8 XML; every text is escaped by the XML writer. A `serial` feed (a
+    course) is meant to be listened to in order, oldest first."""
     out = io.StringIO()
     xml = _Writer(XMLGenerator(out, encoding="utf-8", short_empty_elements=True))
     link = _href(channel, "") or "./"
@@ -67,7 +117,7 @@ def podcast_feed(channel: Channel, episodes: Sequence[Episode]) -> bytes:
         )
     xml.text("itunes:author", channel.author)
     xml.text("itunes:summary", channel.description)
-    xml.text("itunes:type", "episodic")
+    xml.text("itunes:type", "serial" if serial else "episodic")
     xml.text("itunes:explicit", "false")
     xml.start("itunes:category", {"text": CATEGORY[0]})
     xml.empty("itunes:category", {"text": CATEGORY[1]})
@@ -80,47 +130,49 @@ def podcast_feed(channel: Channel, episodes: Sequence[Episode]) -> bytes:
         xml.text("title", channel.title)
         xml.text("link", link)
         xml.end("image")
-    for episode in episodes:
-        _item(xml, channel, episode)
+    for item in items:
+        _item(xml, channel, item)
     xml.end("channel")
     xml.end("rss")
     xml.generator.endDocument()
     return out.getvalue().encode("utf-8")
 
 
-def _item(xml: _Writer, channel: Channel, episode: Episode) -> None:
-    paths = episode_paths(episode)
+def _item(xml: _Writer, channel: Channel, item: FeedItem) -> None:
     xml.start("item")
-    xml.text("title", episode.title)
-    if episode.description:
-        xml.text("description", episode.description)
-        xml.text("itunes:summary", episode.description)
-    xml.text("link", _href(channel, paths.page))
-    guid = f"voiceroutine:{episode.slug}:{episode.build_id[:16]}"
-    xml.text("guid", guid, {"isPermaLink": "false"})
-    xml.text("pubDate", email.utils.format_datetime(episode.built_at))
+    xml.text("title", item.title)
+    if item.description:
+        xml.text("description", item.description)
+        xml.text("itunes:summary", item.description)
+    xml.text("link", _href(channel, item.page))
+    xml.text("guid", item.guid, {"isPermaLink": "false"})
+    xml.text("pubDate", email.utils.format_datetime(item.published))
     xml.empty(
         "enclosure",
         {
-            "url": _href(channel, paths.audio),
-            "length": str(episode.audio_size),
-            "type": episode.media_type,
+            "url": _href(channel, item.audio),
+            "length": str(item.audio_size),
+            "type": item.media_type,
         },
     )
-    xml.text("itunes:duration", str(round(episode.duration_ms / 1000)))
+    xml.text("itunes:duration", str(round(item.duration_ms / 1000)))
     xml.text("itunes:episodeType", "full")
+    if item.season is not None:
+        xml.text("itunes:season", str(item.season))
+    if item.number is not None:
+        xml.text("itunes:episode", str(item.number))
     xml.text("itunes:explicit", "false")
-    if episode.author:
-        xml.text("itunes:author", episode.author)
-    if paths.cover:
-        xml.empty("itunes:image", {"href": _href(channel, paths.cover)})
+    if item.author:
+        xml.text("itunes:author", item.author)
+    if item.image:
+        xml.empty("itunes:image", {"href": _href(channel, item.image)})
     xml.empty(
         "podcast:chapters",
-        {"url": _href(channel, paths.chapters), "type": "application/json+chapters"},
+        {"url": _href(channel, item.chapters), "type": "application/json+chapters"},
     )
     xml.empty(
         "podcast:transcript",
-        {"url": _href(channel, paths.subtitles), "type": "text/vtt", "rel": "captions"},
+        {"url": _href(channel, item.subtitles), "type": "text/vtt", "rel": "captions"},
     )
     xml.end("item")
 

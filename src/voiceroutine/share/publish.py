@@ -64,7 +64,7 @@ def publish(
     site leaves out. When any routine fails to build, the site is left as it
     was and the error carries every failed routine's message, one a line.
     """
-    _check_site_folder(site, [*routines, options.out_dir])
+    check_site_folder(site, [*routines, options.out_dir])
     outcomes = build_all(routines)
     failed = [outcome.error or str(outcome.job) for outcome in outcomes if not outcome.result]
     if failed:
@@ -78,7 +78,7 @@ def publish(
     return outcomes, removed
 
 
-def _check_site_folder(site: Path, inputs: Sequence[Path]) -> None:
+def check_site_folder(site: Path, inputs: Sequence[Path]) -> None:
     """The site is replaced whole: it must not hold the routines, the builds or this folder."""
     folder = site.resolve()
     for path in [Path.cwd(), *inputs]:

@@ -108,7 +108,7 @@ def _fill(stage: Path, episodes: Sequence[Episode], settings: SiteSettings) -> l
         put(f"{ASSETS}/{name}", static.joinpath(name).read_bytes())
     put(ARTWORK, artwork_png())
 
-    templates = _templates()
+    templates = site_templates()
     common = {"version": __version__, "site_title": settings.title}
     items = []
     for episode in episodes:
@@ -156,7 +156,8 @@ def _fill(stage: Path, episodes: Sequence[Episode], settings: SiteSettings) -> l
     return written
 
 
-def _templates() -> Any:
+def site_templates() -> Any:
+    """The site's page templates, every text autoescaped."""
     from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
     environment = Environment(
