@@ -286,3 +286,69 @@ def test_each_session_says_its_week_in_the_routines_language(
     assert second.after is not None and len(second.after) > 40
     easy = course.routine("strength", 4).intro.before
     assert course.plan.easy_weeks == (4,) and len(easy.split(". ")) >= 2
+
+
+def test_a_dose_only_some_steps_changed_is_said_for_those_steps(tmp_path: Path) -> None:
+    path = tmp_path / "mixed.yaml"
+    path.write_text(
+        """\
+title: Mixed
+program:
+  weeks: 3
+  schedule: {mon: one}
+  progress:
+    reps: {add: -1, every: 1, down_to: 1}
+sessions:
+  one:
+    title: One
+    steps:
+      - exercise: {name: Bridge, reps: 2, hold: 10s}
+        progress: {hold: {add: 5s, up_to: 20s}}
+      - exercise: {name: Plank, reps: 1, hold: 30s}
+""",
+        encoding="utf-8",
+    )
+    course = load_course(path)
+    # Only the bridge's hold grew: not "Holds are now fifteen seconds", which the plank's 30 s
+    # would belie; and a count of one in the singular.
+    assert course.routine("one", 2).intro.before == (
+        "Week two of three. Bridge: now hold for fifteen seconds. You now do one repetition."
+    )
+    german = path.read_text().replace("title: Mixed", "title: Mixed\nvoice: {language: de}")
+    path.write_text(german, encoding="utf-8")
+    assert load_course(path).routine("one", 2).intro.before == (
+        "Woche zwei von drei. Bridge: jetzt fünfzehn Sekunden halten. "
+        "Du machst jetzt eine Wiederholung."
+    )
+
+
+def test_two_courses_named_alike_have_calendar_events_of_their_own(tmp_path: Path) -> None:
+    import icalendar
+
+    from voiceroutine.program.calendar import program_calendar
+    from voiceroutine.program.index import IndexedDay
+
+    uids = []
+    for folder, title in (("a", "Six weeks to a stronger back"), ("b", "Another course")):
+        path = tmp_path / folder / "back.yaml"
+        path.parent.mkdir()
+        path.write_text(PROGRAM.replace("Six weeks to a stronger back", title), encoding="utf-8")
+        course = load_course(path)
+        days = [IndexedDay(day, "x.mp3", 60_000) for day in course.days]
+        calendar = icalendar.Calendar.from_ical(
+            program_calendar(course, days, datetime.date(2027, 1, 6), "back")
+        )
+        events = list(calendar.walk("VEVENT"))
+        assert all(int(event["sequence"]) > 0 for event in events)
+        uids.append({str(event["uid"]) for event in events})
+    assert len(uids[0]) == len(uids[1]) == 18 and not uids[0] & uids[1]
+
+
+def test_an_unquoted_time_is_refused_with_how_to_write_it(tmp_path: Path) -> None:
+    path = tmp_path / "timed.yaml"
+    path.write_text(
+        PROGRAM.replace("  start: 2027-01-06\n", "  start: 2027-01-06\n  time: 19:00\n")
+    )
+    with pytest.raises(VoiceroutineError) as refused:
+        load_course(path)
+    assert str(refused.value) == f'{path}:7:9: time: write the time in quotes, as time: "19:00"'

@@ -207,7 +207,9 @@ def report_program(term: Terminal, result: ProgramResult) -> None:
         f"{count(result.spoken, 'line')} spoken for the course)",
     )
     has_start = bool(result.days) and result.days[0].day.date is not None
-    since = "" if has_start else f"  (from {result.calendar_start}: the program sets no start:)"
+    since = (
+        "" if has_start else f"  (no start: in the program; it begins on {result.calendar_start})"
+    )
     term.done("wrote", f"{result.calendar}{since}")
     term.done("wrote", f"{result.overview}  (the course on one page, to print)")
     if result.left_over:

@@ -27,7 +27,9 @@ PHRASE_KEYS = frozenset(
         "course_week", "course_easy_week", "course_new", "course_ended", "course_hold",
         "course_reps", "course_sets", "course_rest_between", "course_cycles", "course_duration",
         "course_pause", "course_safety", "course_range", "course_and", "seconds", "second_one",
-        "minutes", "minute_one", "decimal_mark",
+        "minutes", "minute_one", "decimal_mark", "course_step", "course_step_hold",
+        "course_step_rest_between", "repetitions", "repetitions_one", "sets", "sets_one",
+        "cycles", "cycles_one",
     }
 )  # fmt: skip
 """Every phrase the compiler uses; a phrasebook lacking one is an error."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -32,14 +33,19 @@ def program_calendar(
     calendar.add("x-wr-calname", course.title)
     at = _time(course.plan.time)
     stamp = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    # The course's own id: two courses built from files of the same name differ by title.
+    course_id = uuid.uuid5(uuid.NAMESPACE_URL, f"voiceroutine:{stem}:{course.title}")
+    # A later build's events replace an earlier one's when the calendar is imported again.
+    sequence = int(stamp.timestamp()) // 60
     for indexed in days:
         day = indexed.day
         date = day.date or day_date(start, day.week, day.weekday)
         session = course.sessions[day.session].routine.title
         minutes = max(1, round(indexed.duration_ms / 60_000))
         event = icalendar.Event()
-        event.add("uid", f"{stem}-w{day.week:02d}-{day.weekday}@voiceroutine")
+        event.add("uid", f"{course_id}-w{day.week:02d}-{day.weekday}@voiceroutine")
         event.add("dtstamp", stamp)
+        event.add("sequence", sequence)
         event.add("summary", f"{course.title}: {session}")
         event.add(
             "description",

@@ -124,12 +124,22 @@ class Rules(StrictModel):
         return rule
 
 
+def _quoted_time(value: object) -> object:
+    """YAML reads an unquoted 19:00 as a number (sexagesimal: 1140): say to quote it."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise PydanticCustomError("time_quotes", 'write the time in quotes, as time: "19:00"')
+    return value
+
+
 class Schedule(StrictModel):
     """The course's calendar: how many weeks, which session on which weekday."""
 
     weeks: Annotated[Whole, Field(ge=1, le=MAX_WEEKS)]
     start: datetime.date | None = None
-    time: Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")] | None = None
+    time: (
+        Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$"), BeforeValidator(_quoted_time)]
+        | None
+    ) = None
     schedule: Annotated[dict[Weekday, str], Field(min_length=1)]
     progress: Rules = Rules()
     easy_weeks: tuple[Annotated[Whole, Field(ge=1, le=MAX_WEEKS)], ...] = ()

@@ -60,7 +60,7 @@ def overview_html(course: Course, days: list[IndexedDay]) -> str:
         language=_language(course),
         weeks=list(weeks),
         easy=set(course.plan.easy_weeks),
-        start=first.strftime("%-d %B %Y") if first else None,
+        start=f"{first.day} {first:%B %Y}" if first else None,  # no %-d: glibc's alone
         sessions=[_table(course, days, name, weeks) for name in _sessions_in_order(course)],
     )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from voiceroutine.program.changes import DURATIONS, Change, week_changes
+from voiceroutine.program.changes import DURATIONS, Change, Dose, doses, week_changes
 from voiceroutine.routine import Intro
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ def week_lines(course: Course, session: str, week: int, phrases: Phrasebook) -> 
     if week in course.plan.easy_weeks:
         said.append(phrases.first("course_easy_week"))
     else:
-        said += _doses_said(found, phrases)
+        said += _doses_said(found, doses(course, session, week), phrases)
     for kind, key in (("joins", "course_new"), ("ends", "course_ended")):
         names = list(dict.fromkeys(change.name for change in found if change.kind == kind))
         if names:
@@ -59,28 +59,42 @@ def week_lines(course: Course, session: str, week: int, phrases: Phrasebook) -> 
     return said
 
 
-def _doses_said(found: list[Change], phrases: Phrasebook) -> list[str]:
+def _doses_said(found: list[Change], now: list[Dose], phrases: Phrasebook) -> list[str]:
+    """What moved, dose by dose: one sentence for a dose that every step now plays alike
+    ("Holds are now twenty seconds."), else one for each step whose dose moved."""
     said = []
     for field in FIELDS_SAID:
-        values = sorted({change.now for change in found if change.field == field})
-        if not values:
+        moved = [change for change in found if change.field == field]
+        if not moved:
             continue
+        values = sorted({dose.values[field] for dose in now if field in dose.values})
         if len(values) == 1:
-            value = _amount(field, values[0], phrases)
+            said.append(phrases.first(f"course_{field}", value=_amount(field, values[0], phrases)))
+        elif field == "pause":  # pauses have no names to tell them apart: their span
+            low, high = (_number(value / 1000, phrases) for value in (values[0], values[-1]))
+            span = phrases.first("seconds", n=phrases.first("course_range", low=low, high=high))
+            said.append(phrases.first("course_pause", value=span))
         else:
-            low, high = (_number(value / 1000 if field in DURATIONS else value, phrases)
-                         for value in (values[0], values[-1]))  # fmt: skip
-            value = phrases.first("course_range", low=low, high=high)
-            if field in DURATIONS:
-                value = phrases.first("seconds", n=value)
-        said.append(phrases.first(f"course_{field}", value=value))
+            key = {"hold": "course_step_hold", "rest_between": "course_step_rest_between"}
+            for change in moved:
+                amount = _amount(field, change.now, phrases)
+                said.append(
+                    phrases.first(key.get(field, "course_step"), name=change.name, value=amount)
+                )
     return said
 
 
+COUNTED = {"reps": "repetitions", "sets": "sets", "cycles": "cycles"}
+"""The phrase that counts each counted dose: `six repetitions`, `one repetition`."""
+
+
 def _amount(field: str, value: int, phrases: Phrasebook) -> str:
-    """A dose as said: a count in words, a duration in seconds or whole minutes."""
+    """A dose as said: a count of its things, a duration in seconds or whole minutes."""
     if field not in DURATIONS:
-        return phrases.number(value)
+        noun = COUNTED[field]
+        if value == 1:
+            return phrases.first(f"{noun}_one")
+        return phrases.first(noun, n=phrases.number(value))
     if value == 60_000:
         return phrases.first("minute_one")
     if value > 60_000 and value % 60_000 == 0:

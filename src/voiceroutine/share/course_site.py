@@ -51,6 +51,12 @@ class CourseDay:
     duration_ms: int
 
     @property
+    def shown_date(self) -> str:
+        """`Wed 20 Jan 2027` (written without strftime's `%-d`, which only glibc has)."""
+        assert self.date is not None
+        return f"{self.date:%a} {self.date.day} {self.date:%b %Y}"
+
+    @property
     def label(self) -> str:
         return f"Week {self.week}, {WEEKDAY_NAMES[self.weekday]}: {self.title}"
 
