@@ -139,6 +139,9 @@ def test_marks_are_kept_in_the_browser_and_summed_up(browser: Any, course_site: 
     assert first < second
     assert dots.nth(0).locator("title").text_content() == "Week 1: 6.0"
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    # The course at a glance: the bridge's hold in each week, as program.json has it.
+    glance = page.locator("table.glance tbody tr").first.locator("td").all_inner_texts()
+    assert [cell.replace(TIMES, "x") for cell in glance] == ["1 x 2 s", "1 x 3 s"]
     assert page.problems == []
     page.context.close()
 

@@ -61,8 +61,14 @@ def overview_html(course: Course, days: list[IndexedDay]) -> str:
         weeks=list(weeks),
         easy=set(course.plan.easy_weeks),
         start=f"{first.day} {first:%B %Y}" if first else None,  # no %-d: glibc's alone
-        sessions=[_table(course, days, name, weeks) for name in _sessions_in_order(course)],
+        sessions=session_tables(course, days),
     )
+
+
+def session_tables(course: Course, days: list[IndexedDay]) -> list[SessionTable]:
+    """Each session's table, in the order the sessions first play."""
+    weeks = range(1, course.plan.weeks + 1)
+    return [_table(course, days, name, weeks) for name in _sessions_in_order(course)]
 
 
 def _sessions_in_order(course: Course) -> list[str]:

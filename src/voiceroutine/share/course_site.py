@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from voiceroutine import __version__
 from voiceroutine.audio.formats import format_of_suffix
+from voiceroutine.program.overview import NOT_PLAYED, session_tables
 from voiceroutine.share.artwork import artwork_png
 from voiceroutine.share.feed import Channel, FeedItem, feed_of_items
 from voiceroutine.share.layout import ARTWORK, ASSETS, FEED, INDEX
@@ -129,6 +130,8 @@ def _fill(
         title=title, description=description, stem=built.folder.name,
         weeks=_weeks(days, course.plan.easy_weeks),
         calendar=built.calendar.name, overview=built.overview.name,
+        tables=session_tables(course, list(built.days)), not_played=NOT_PLAYED,
+        easy=set(course.plan.easy_weeks), week_numbers=list(range(1, course.plan.weeks + 1)),
     )  # fmt: skip
     put(INDEX, page.encode("utf-8"))
     channel = Channel(title, description, language, settings.author, ARTWORK, settings.base_url)
