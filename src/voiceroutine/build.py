@@ -179,7 +179,6 @@ def build_compiled(
 ) -> BuildResult:
     """Build a compiled routine into `options.out_dir`, its files named `name` (default: the
     routine file's stem); nothing is done when they are up to date."""
-    from voiceroutine.export import session_files
     from voiceroutine.tts.speak import SpeakingProcesses
 
     path = compiled.source
@@ -188,15 +187,9 @@ def build_compiled(
     processes = SpeakingProcesses(compiled.engine, options.jobs) if engine is None else None
     engine = speaking_engine(compiled, options.voice, engine)
     with placed_in_file(path):
-        choices = audio_choices(options, compiled.routine)
-        fingerprint = build_fingerprint(compiled, choices, engine)
-        files = session_files(options.out_dir, name or path.stem, choices.audio_format.extension)
+        choices, fingerprint, files = _planned(compiled, options, engine, name)
         if not options.force and _carries(files, fingerprint):
-            return BuildResult(
-                files.audio, files.timeline, files.subtitles, None, 0, 0,
-                chapters_file=files.chapters, build_id=fingerprint,
-                source_warnings=compiled.source_warnings,
-            )  # fmt: skip
+            return _found(compiled, files, fingerprint)
         if options.share_malloc_arena:
             from voiceroutine.threads import share_one_malloc_arena
 
@@ -204,18 +197,38 @@ def build_compiled(
         return _build(compiled, options, choices, engine, progress, fingerprint, processes, files)
 
 
-def is_up_to_date(
+def existing_build(
     compiled: Compiled, options: BuildOptions, name: str | None = None, engine: Engine | None = None
-) -> bool:
-    """Whether `build_compiled` would find the files already there and built from the same."""
-    from voiceroutine.export import session_files
-
+) -> BuildResult | None:
+    """What `build_compiled` would return without building, when the files are there and
+    built from the same (and not `options.force`); else None."""
     engine = speaking_engine(compiled, options.voice, engine)
     with placed_in_file(compiled.source):
-        choices = audio_choices(options, compiled.routine)
-        extension = choices.audio_format.extension
-        files = session_files(options.out_dir, name or compiled.source.stem, extension)
-        return _carries(files, build_fingerprint(compiled, choices, engine))
+        _, fingerprint, files = _planned(compiled, options, engine, name)
+        if options.force or not _carries(files, fingerprint):
+            return None
+        return _found(compiled, files, fingerprint)
+
+
+def _planned(
+    compiled: Compiled, options: BuildOptions, engine: Engine, name: str | None
+) -> tuple[AudioChoices, str, SessionFiles]:
+    """The audio settings, the build id and the files of a build."""
+    from voiceroutine.export import session_files
+
+    choices = audio_choices(options, compiled.routine)
+    extension = choices.audio_format.extension
+    files = session_files(options.out_dir, name or compiled.source.stem, extension)
+    return choices, build_fingerprint(compiled, choices, engine), files
+
+
+def _found(compiled: Compiled, files: SessionFiles, fingerprint: str) -> BuildResult:
+    """The result of a build whose files are already up to date."""
+    return BuildResult(
+        files.audio, files.timeline, files.subtitles, None, 0, 0,
+        chapters_file=files.chapters, build_id=fingerprint,
+        source_warnings=compiled.source_warnings,
+    )  # fmt: skip
 
 
 def _carries(files: SessionFiles, fingerprint: str) -> bool:

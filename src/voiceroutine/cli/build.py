@@ -20,10 +20,9 @@ from voiceroutine.cli.options import (
 )
 from voiceroutine.cli.output import (
     BatchReport,
+    SessionReport,
     Terminal,
-    count,
     load_api,
-    print_source_warning,
     progress_bar,
     report_build,
     report_packed,
@@ -36,7 +35,6 @@ from voiceroutine.names import DEFAULT_OUT_DIR
 if TYPE_CHECKING:
     from voiceroutine.batch import Outcome
     from voiceroutine.build import BuildOptions
-    from voiceroutine.program.build import SessionJob
 
 
 @app.command()
@@ -186,19 +184,10 @@ def _build_program(ctx: typer.Context, path: Path, options: "BuildOptions", jobs
     api = load_api(ctx)
     term = terminal(ctx)
     with progress_bar(term) as progress:
-        built: list[Path] = []
-
-        def ended(outcome: "Outcome[SessionJob]") -> None:
-            if outcome.result is not None and not outcome.result.up_to_date:
-                built.append(outcome.result.audio)
-                report_build(term, outcome.job.program, outcome.result)
-
-        def unfinished() -> str:
-            return f"{count(len(built), 'session')} built (listed above); the index was not written"
-
+        report = SessionReport(term, list_built=True)
         result = run(
-            ctx, lambda: api.build_program(path, options, jobs, ended, progress), unfinished
+            ctx,
+            lambda: api.build_program(path, options, jobs, report, progress),
+            report.unfinished("the index was not written"),
         )
-    for warning in result.source_warnings:
-        print_source_warning(term, warning)
     report_program(term, result)

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
     from voiceroutine.batch import Outcome
     from voiceroutine.build import BuildResult
-    from voiceroutine.program.build import ProgramResult
+    from voiceroutine.program.build import ProgramResult, SessionJob
     from voiceroutine.progress import Progress
     from voiceroutine.timeline import Timeline
 
@@ -196,8 +196,29 @@ def report_build(term: Terminal, path: Path, result: BuildResult) -> None:
     )
 
 
+class SessionReport:
+    """Counts (and, to `list_built`, lists) a program's sessions as each one's build ends."""
+
+    def __init__(self, term: Terminal, list_built: bool) -> None:
+        self.term = term
+        self.list_built = list_built
+        self.built = 0
+
+    def __call__(self, outcome: Outcome[SessionJob]) -> None:
+        if outcome.result is not None and not outcome.result.up_to_date:
+            self.built += 1
+            if self.list_built:
+                report_build(self.term, outcome.job.program, outcome.result)
+
+    def unfinished(self, rest: str) -> Callable[[], str]:
+        """What an interrupted build says: how many sessions were built, then `rest`."""
+        return lambda: f"{count(self.built, 'session')} built; {rest}"
+
+
 def report_program(term: Terminal, result: ProgramResult) -> None:
     """What a program's build wrote: its index and calendar, and how many sessions it built."""
+    for warning in result.source_warnings:
+        print_source_warning(term, warning)
     sessions = len(result.sessions)
     built = sum(1 for o in result.sessions if o.result is not None and not o.result.up_to_date)
     term.done(

@@ -11,6 +11,7 @@ from voiceroutine.cli.app import app
 from voiceroutine.cli.options import JobsOption
 from voiceroutine.cli.output import (
     BatchReport,
+    SessionReport,
     count,
     escape,
     load_api,
@@ -23,9 +24,7 @@ from voiceroutine.interrupts import Terminated
 from voiceroutine.names import DEFAULT_OUT_DIR
 
 if TYPE_CHECKING:
-    from voiceroutine.batch import Outcome
     from voiceroutine.build import BuildOptions
-    from voiceroutine.program.build import SessionJob
 
 DEFAULT_SITE = Path("site")
 DEFAULT_ROUTINES = Path("routines")
@@ -130,22 +129,14 @@ def _publish_program(
     api = load_api(ctx)
     term = terminal(ctx)
     with progress_bar(term) as progress:
-        built: list[Path] = []
-
-        def ended(outcome: "Outcome[SessionJob]") -> None:
-            if outcome.result is not None and not outcome.result.up_to_date:
-                built.append(outcome.result.audio)
-
-        def unfinished() -> str:
-            return f"{count(len(built), 'session')} built; the site {site} was left as it was"
-
+        report = SessionReport(term, list_built=False)
         result = run(
             ctx,
             lambda: api.publish_program(
-                path, site, options, jobs, ended, progress, base_url,
+                path, site, options, jobs, report, progress, base_url,
                 title.strip() if title else None,
             ),
-            unfinished,
+            report.unfinished(f"the site {site} was left as it was"),
         )  # fmt: skip
     report_program(term, result)
     term.done(

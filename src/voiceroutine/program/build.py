@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from voiceroutine.audio.formats import FORMATS
 from voiceroutine.batch import Outcome, build_all
-from voiceroutine.build import BuildOptions, BuildResult, build_compiled, is_up_to_date
+from voiceroutine.build import BuildOptions, BuildResult, build_compiled, existing_build
 from voiceroutine.compiled import Compiled, compile_loaded, speaking_engine
 from voiceroutine.errors import SourceWarning, VoiceroutineError
 from voiceroutine.names import WEEKDAYS
@@ -105,16 +105,28 @@ def build_program(
     folder = options.out_dir / path.stem
     session_options = replace(options, out_dir=folder, jobs=1)
     days, distinct = _distinct_sessions(course, path)
-    engines: dict[EngineSpec, Engine] = {}
+    engines = _Engines(session_options)
     compiled = {job: job.compiled(session_options) for job in distinct}
-    stale = [
-        job for job in distinct if not _up_to_date(compiled[job], job, session_options, engines)
-    ]
+    found = {
+        job: existing_build(compiled[job], session_options, job.name, engines.of(compiled[job]))
+        for job in distinct
+    }
     # The longest first: the cores then finish together, not one alone on the last long one.
-    stale.sort(key=lambda job: compiled[job].minutes, reverse=True)
-    spoken = _speak_every_line([compiled[job] for job in stale], session_options, jobs, progress)
+    stale = sorted(
+        (job for job in distinct if found[job] is None),
+        key=lambda job: compiled[job].minutes,
+        reverse=True,
+    )
+    spoken = _speak_every_line([compiled[job] for job in stale], engines, jobs, progress)
     ended = _counted(len(distinct), on_done, progress)
-    outcomes = dict(_built(distinct, stale, session_options, jobs, ended))
+    outcomes: dict[SessionJob, Outcome[SessionJob]] = {}
+    for job in distinct:  # the sessions up to date, as they stand
+        result = found[job]
+        if result is not None:
+            outcomes[job] = Outcome(job, result, None)
+            ended(outcomes[job])
+    built = build_all(build_session, stale, session_options, jobs, ended)
+    outcomes.update(zip(stale, built, strict=True))
     failed = [VoiceroutineError(outcome.error) for outcome in outcomes.values() if outcome.error]
     if failed:
         raise VoiceroutineError(failed[0].message, also=tuple(failed[1:]))
@@ -164,20 +176,22 @@ def session_job(course: Course, path: Path, day: Day) -> SessionJob:
     return SessionJob(path, f"w{day.week:02d}-{day.weekday}-{day.session}", routine, written)
 
 
-def _up_to_date(
-    compiled: Compiled, job: SessionJob, options: BuildOptions, engines: dict[EngineSpec, Engine]
-) -> bool:
-    """Whether the session's files are there and built from the same; engines made once."""
-    if options.force:
-        return False
-    engine = engines.get(compiled.engine)
-    if engine is None:
-        engine = engines[compiled.engine] = speaking_engine(compiled, options.voice)
-    return is_up_to_date(compiled, options, job.name, engine)
+class _Engines:
+    """The speech engines a build asks, one per engine spec, each made on first use."""
+
+    def __init__(self, options: BuildOptions) -> None:
+        self.options = options
+        self._made: dict[EngineSpec, Engine] = {}
+
+    def of(self, compiled: Compiled) -> Engine:
+        engine = self._made.get(compiled.engine)
+        if engine is None:
+            engine = self._made[compiled.engine] = speaking_engine(compiled, self.options.voice)
+        return engine
 
 
 def _speak_every_line(
-    stale: list[Compiled], options: BuildOptions, jobs: int, progress: Progress | None
+    stale: list[Compiled], engines: _Engines, jobs: int, progress: Progress | None
 ) -> int:
     """Speak into the clip cache each line the sessions to build say, each once, on `jobs`
     cores; how many were new."""
@@ -186,15 +200,15 @@ def _speak_every_line(
     from voiceroutine.tts.cache import ClipCache, default_cache_dir
     from voiceroutine.tts.speak import SpeakingProcesses, speak_missing
 
-    cache = ClipCache(options.cache_dir or default_cache_dir())
+    cache = ClipCache(engines.options.cache_dir or default_cache_dir())
     by_voice: dict[str, tuple[Compiled, list[str]]] = {}
     for compiled in stale:
         key = repr((compiled.engine, compiled.voice))
         by_voice.setdefault(key, (compiled, []))[1].extend(compiled.plan.texts())
     spoken = 0
     for compiled, texts in by_voice.values():
-        engine = speaking_engine(compiled, options.voice)
         processes = SpeakingProcesses(compiled.engine, jobs)
+        engine = engines.of(compiled)
         spoken += speak_missing(texts, engine, compiled.voice, cache, progress, processes)
     return spoken
 
@@ -217,28 +231,6 @@ def _counted(
             on_done(outcome)
 
     return done
-
-
-def _built(
-    distinct: list[SessionJob],
-    stale: list[SessionJob],
-    options: BuildOptions,
-    jobs: int,
-    on_done: Callable[[Outcome[SessionJob]], None] | None,
-) -> list[tuple[SessionJob, Outcome[SessionJob]]]:
-    """Every distinct session's outcome: the stale ones built `jobs` at once, the others
-    found up to date here."""
-    from voiceroutine.batch import build_one
-
-    fresh = [job for job in distinct if job not in stale]
-    outcomes = []
-    for job in fresh:
-        outcome = build_one(build_session, job, options)
-        if on_done:
-            on_done(outcome)
-        outcomes.append((job, outcome))
-    built = build_all(build_session, stale, options, jobs, on_done)
-    return outcomes + list(zip(stale, built, strict=True))
 
 
 def _duration_ms(result: BuildResult) -> int:

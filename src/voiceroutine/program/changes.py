@@ -24,6 +24,10 @@ class Dose:
     """exercise, breathe or pause."""
     name: str
     values: dict[str, int]
+    catalogue_id: str | None = None
+    """The catalogue id of an exercise or breathing pattern named by one."""
+    sides: str | None = None
+    """An exercise's sides: none, both, alternate, left or right."""
 
 
 def doses(course: Course, session: str, week: int) -> list[Dose]:
@@ -36,9 +40,12 @@ def doses(course: Course, session: str, week: int) -> list[Dose]:
             continue
         label = ".".join(str(i + 1) for i in path)
         if isinstance(step, ExerciseStep):
-            found.append(Dose(label, "exercise", step.exercise.name, values))
+            sides = step.sides or step.exercise.sides or "none"
+            exercise_id = getattr(step.exercise, "id", None)
+            found.append(Dose(label, "exercise", step.exercise.name, values, exercise_id, sides))
         elif isinstance(step, BreatheStep):
-            found.append(Dose(label, "breathe", step.breathe.name or "breathing", values))
+            name = step.breathe.name or "breathing"
+            found.append(Dose(label, "breathe", name, values, getattr(step.breathe, "id", None)))
         else:
             found.append(Dose(label, "pause", f"pause {label}", values))
     return found

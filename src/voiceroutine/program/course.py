@@ -90,6 +90,16 @@ class Course:
     sessions: dict[str, Session]
     days: tuple[Day, ...]
 
+    @property
+    def language(self) -> str:
+        """The language the course speaks: its first session's (sessions may differ)."""
+        return next(iter(self.sessions.values())).routine.voice.language
+
+    @property
+    def description(self) -> str | None:
+        """The course's description: the one its sessions share, else its first session's."""
+        return next(iter(self.sessions.values())).routine.description
+
     def day(self, week: int, weekday: str | None = None) -> Day:
         """The day scheduled on `weekday` of `week` (without a weekday: the week's first)."""
         if not 1 <= week <= self.plan.weeks:

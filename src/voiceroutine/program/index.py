@@ -9,8 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from voiceroutine.program.progression import written_doses
-from voiceroutine.routine import BreatheStep, ExerciseStep, PauseStep
+from voiceroutine.program.changes import doses
 
 if TYPE_CHECKING:
     from voiceroutine.program.course import Course, Day
@@ -27,34 +26,20 @@ class IndexedDay:
 
 def day_doses(course: Course, session: str, week: int) -> list[dict[str, Any]]:
     """Each dosed step the session plays in `week`, in order, as program.json lists it."""
-    routine, played = course.week(session, week)
-    found = []
-    for path, step in played:
-        values = written_doses(step, routine.defaults)
-        if not values:
-            continue
-        exercise = breathing = sides = None
-        if isinstance(step, ExerciseStep):
-            exercise = getattr(step.exercise, "id", None) or step.exercise.name
-            sides = step.sides or step.exercise.sides or "none"
-        elif isinstance(step, BreatheStep):
-            breathing = getattr(step.breathe, "id", None)
-        found.append(
-            {
-                "step": ".".join(str(index + 1) for index in path),
-                "exercise": exercise,
-                "breathing": breathing,
-                "hold_ms": values.get("hold"),
-                "reps": values.get("reps"),
-                "sets": values.get("sets"),
-                "sides": sides,
-                "cycles": values.get("cycles"),
-                "duration_ms": values.get("duration", values.get("pause"))
-                if isinstance(step, (BreatheStep, PauseStep))
-                else None,
-            }
-        )
-    return found
+    return [
+        {
+            "step": dose.step,
+            "exercise": (dose.catalogue_id or dose.name) if dose.kind == "exercise" else None,
+            "breathing": dose.catalogue_id if dose.kind == "breathe" else None,
+            "hold_ms": dose.values.get("hold"),
+            "reps": dose.values.get("reps"),
+            "sets": dose.values.get("sets"),
+            "sides": dose.sides,
+            "cycles": dose.values.get("cycles"),
+            "duration_ms": dose.values.get("duration", dose.values.get("pause")),
+        }
+        for dose in doses(course, session, week)
+    ]
 
 
 def program_index(course: Course, days: list[IndexedDay]) -> dict[str, Any]:

@@ -57,7 +57,7 @@ def overview_html(course: Course, days: list[IndexedDay]) -> str:
     return environment.get_template("overview.html").render(
         title=course.title or "Program",
         not_played=NOT_PLAYED,
-        language=_language(course),
+        language=course.language,
         weeks=list(weeks),
         easy=set(course.plan.easy_weeks),
         start=f"{first.day} {first:%B %Y}" if first else None,  # no %-d: glibc's alone
@@ -114,8 +114,3 @@ def _seconds(ms: int) -> str:
     if ms >= 120_000 and ms % 60_000 == 0:
         return f"{ms // 60_000} min"
     return f"{ms / 1000:g} s"
-
-
-def _language(course: Course) -> str:
-    first = next(iter(course.sessions.values()))
-    return first.routine.voice.language

@@ -10,24 +10,20 @@ episode number, its date (with a `start`) as the publication date.
 from __future__ import annotations
 
 import datetime
-import os
-import shutil
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from voiceroutine import __version__
 from voiceroutine.audio.formats import format_of_suffix
 from voiceroutine.program.overview import NOT_PLAYED, session_tables
-from voiceroutine.share.artwork import artwork_png
 from voiceroutine.share.feed import Channel, FeedItem, feed_of_items
-from voiceroutine.share.layout import ARTWORK, ASSETS, FEED, INDEX
+from voiceroutine.share.layout import ARTWORK, FEED, INDEX
+from voiceroutine.share.site import SiteSettings, Stage, site_templates
 from voiceroutine.share.swap import replace_folder
 
 if TYPE_CHECKING:
     from voiceroutine.program.build import ProgramResult
-    from voiceroutine.share.site import SiteSettings
 
 SESSIONS = "sessions"
 STATIC_FILES = ("site.css", "icon.svg", "course.js")
@@ -89,43 +85,24 @@ def write_course_site(
 
 
 def _fill(
-    stage: Path, built: ProgramResult, settings: SiteSettings, title: str | None
+    folder: Path, built: ProgramResult, settings: SiteSettings, title: str | None
 ) -> list[str]:
-    written: list[str] = []
-
-    def put(path: str, data: bytes) -> None:
-        destination = stage / path
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        destination.write_bytes(data)
-        written.append(path)
-
-    def copy(path: str, source: Path) -> None:
-        destination = stage / path
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        written.append(path)
-        try:  # build outputs are replaced by new files, never changed in place
-            os.link(source, destination)
-        except OSError:
-            shutil.copyfile(source, destination)
-
-    static = resources.files("voiceroutine.share") / "static"
-    for name in STATIC_FILES:
-        put(f"{ASSETS}/{name}", static.joinpath(name).read_bytes())
-    put(ARTWORK, artwork_png())
+    stage = Stage(folder)
+    stage.assets(STATIC_FILES)
     days = course_days(built)
     for outcome in built.sessions:
         result = outcome.result
         assert result is not None  # a program with a failed session is not published
         chapters = result.chapters_file or result.audio.with_suffix(".chapters.json")
         for file in (result.audio, result.timeline_file, result.subtitles, chapters):
-            copy(f"{SESSIONS}/{file.name}", file)
+            stage.copy(f"{SESSIONS}/{file.name}", file)
     for file in (built.index, built.calendar, built.overview):
-        copy(file.name, file)
+        stage.copy(file.name, file)
     course = built.course
     title = title or course.title or settings.title
-    description = _description(built) or settings.description
-    language = next(iter(course.sessions.values())).routine.voice.language
-    page = _templates().get_template("course.html").render(
+    description = course.description or settings.description
+    language = course.language
+    page = site_templates().get_template("course.html").render(
         version=__version__, site_title=title, root="", language=language,
         title=title, description=description, stem=built.folder.name,
         weeks=_weeks(days, course.plan.easy_weeks),
@@ -133,18 +110,13 @@ def _fill(
         tables=session_tables(course, list(built.days)), not_played=NOT_PLAYED,
         easy=set(course.plan.easy_weeks), week_numbers=list(range(1, course.plan.weeks + 1)),
     )  # fmt: skip
-    put(INDEX, page.encode("utf-8"))
+    stage.put(INDEX, page)
     channel = Channel(title, description, language, settings.author, ARTWORK, settings.base_url)
     built_at = max(
         outcome.result.audio.stat().st_mtime for outcome in built.sessions if outcome.result
     )
-    put(FEED, feed_of_items(channel, _items(days, built, built_at), serial=True))
-    return written
-
-
-def _description(built: ProgramResult) -> str | None:
-    first = next(iter(built.course.sessions.values())).routine
-    return first.description if built.course.title else None
+    stage.put(FEED, feed_of_items(channel, _items(days, built, built_at), serial=True))
+    return stage.written
 
 
 def _weeks(days: list[CourseDay], easy: tuple[int, ...]) -> list[dict[str, Any]]:
@@ -193,9 +165,3 @@ def _items(days: list[CourseDay], built: ProgramResult, built_at: float) -> list
             )
         )
     return items
-
-
-def _templates() -> Any:
-    from voiceroutine.share.site import site_templates
-
-    return site_templates()

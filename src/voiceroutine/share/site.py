@@ -81,32 +81,47 @@ def _check_slugs(episodes: Sequence[Episode]) -> None:
         seen[episode.slug] = episode.source
 
 
-def _fill(stage: Path, episodes: Sequence[Episode], settings: SiteSettings) -> list[str]:
-    """Write every file of the site into `stage`; return their paths relative to it."""
-    written: list[str] = []
+class Stage:
+    """A site's files as they are written into its staging folder, and the list of them."""
 
-    def put(path: str, data: bytes | str) -> None:
-        destination = stage / path
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(data, str):
-            data = data.encode("utf-8")
-        destination.write_bytes(data)
-        written.append(path)
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.written: list[str] = []
 
-    def copy(path: str, source: Path, link: bool) -> None:
-        destination = stage / path
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        written.append(path)
-        if link:  # build outputs are replaced by new files, never changed in place
+    def put(self, path: str, data: bytes | str) -> None:
+        """Write `data` (text as UTF-8) at `path` in the site."""
+        destination = self._made(path)
+        destination.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+
+    def copy(self, path: str, source: Path, link: bool = True) -> None:
+        """Put the file `source` at `path`, hard-linked where `link` allows (build outputs are
+        replaced by new files, never changed in place), else copied."""
+        destination = self._made(path)
+        if link:
             with contextlib.suppress(OSError):
                 os.link(source, destination)
                 return
         shutil.copyfile(source, destination)
 
-    static = resources.files("voiceroutine.share") / "static"
-    for name in STATIC_FILES:
-        put(f"{ASSETS}/{name}", static.joinpath(name).read_bytes())
-    put(ARTWORK, artwork_png())
+    def assets(self, names: Sequence[str]) -> None:
+        """The package's static files `names`, and the site's artwork."""
+        static = resources.files("voiceroutine.share") / "static"
+        for name in names:
+            self.put(f"{ASSETS}/{name}", static.joinpath(name).read_bytes())
+        self.put(ARTWORK, artwork_png())
+
+    def _made(self, path: str) -> Path:
+        destination = self.folder / path
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        self.written.append(path)
+        return destination
+
+
+def _fill(folder: Path, episodes: Sequence[Episode], settings: SiteSettings) -> list[str]:
+    """Write every file of the site into `folder`; return their paths relative to it."""
+    stage = Stage(folder)
+    put, copy = stage.put, stage.copy
+    stage.assets(STATIC_FILES)
 
     templates = site_templates()
     common = {"version": __version__, "site_title": settings.title}
@@ -153,7 +168,7 @@ def _fill(stage: Path, episodes: Sequence[Episode], settings: SiteSettings) -> l
         base_url=settings.base_url,
     )
     put(FEED, podcast_feed(channel, episodes))
-    return written
+    return stage.written
 
 
 def site_templates() -> Any:
