@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -29,6 +29,18 @@ def isolated_cache(
     monkeypatch.setenv("VOICEROUTINE_CACHE_DIR", str(folder))
     monkeypatch.setenv("VOICEROUTINE_DATA_DIR", str(tmp_path_factory.mktemp("user-data")))
     return folder
+
+
+@pytest.fixture(autouse=True, scope="session")
+def espeak_by_default() -> Iterator[None]:
+    """Routines that name no engine speak with eSpeak NG, the fast engine, in every test
+    (set for the whole session, so fixtures shared by a module's tests see it too).
+
+    Only the tests about the natural voice and about choosing it take this away.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("VOICEROUTINE_ENGINE", "pyttsx3")
+        yield
 
 
 @pytest.fixture

@@ -30,6 +30,9 @@ class ToneEngine:
     def identity(self, voice: VoiceSettings) -> dict[str, str]:
         return {"engine": self.name, "voice": "tone", "rate": str(voice.rate)}
 
+    def voice_id(self, voice: VoiceSettings) -> str:
+        return "tone"
+
     def synthesize(self, text: str, voice: VoiceSettings) -> RawClip:
         self.spoken.append(text)
         count = FAKE_RATE * fake_clip_ms(text) // 1000

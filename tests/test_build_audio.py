@@ -72,6 +72,9 @@ class CountingEngine:
     def identity(self, voice: VoiceSettings) -> dict[str, str]:
         return self.engine.identity(voice)
 
+    def voice_id(self, voice: VoiceSettings) -> str:
+        return self.engine.voice_id(voice)
+
     def synthesize(self, text: str, voice: VoiceSettings) -> RawClip:
         self.spoken.append(text)
         return self.engine.synthesize(text, voice)

@@ -48,7 +48,7 @@ def test_the_built_in_engines_are_registered_as_entry_points() -> None:
 def test_a_package_adds_an_engine_that_lists_voices_and_builds(tmp_path: Path) -> None:
     voices = run_with_plugin("voices", "--engine", "tone", cwd=tmp_path)
     assert voices.returncode == 0, voices.stderr
-    assert "tone voices" in voices.stdout and "beep" in voices.stdout
+    assert "│ en       │ tone   │ beep │ Beep" in voices.stdout
 
     routine = tmp_path / "beeps.yaml"
     routine.write_text(
@@ -60,6 +60,8 @@ def test_a_package_adds_an_engine_that_lists_voices_and_builds(tmp_path: Path) -
     built = run_with_plugin("build", "beeps.yaml", "--format", "wav", cwd=tmp_path)
     assert built.returncode == 0, built.stderr
     timeline = json.loads((tmp_path / "output" / "beeps.json").read_text(encoding="utf-8"))
+    # An engine without voice_id is recorded by its identity's voice.
+    assert timeline["voice"] == {"engine": "tone", "voice": "beep", "language": "en"}
     lengths = {c["text"]: c["end_ms"] - c["start_ms"] for c in timeline["cues"] if c["text"]}
     # 30 ms per character, as the plugin speaks; the ends are faded, not trimmed away.
     assert abs(lengths["And a longer second line."] - 30 * 25) <= 5, lengths
@@ -73,7 +75,7 @@ def test_without_the_plugin_its_engine_is_unknown_and_the_choices_listed(tmp_pat
     assert result.returncode == 1
     assert result.stderr.strip() == (
         "error: beeps.yaml:2:17: engine: unknown speech engine 'tone'; "
-        f"choose one of: {', '.join(engine_names())}"
+        f"choose one of: {', '.join(engine_names())}, espeak"
     )
 
 
@@ -85,7 +87,7 @@ def test_an_engine_that_cannot_be_imported_is_named_with_its_package(tmp_path: P
     )
     every = run_with_plugin("voices", cwd=tmp_path)
     assert every.returncode == 0, every.stderr
-    assert "broken: not available" in every.stdout and "tone voices" in every.stdout
+    assert "broken: not available" in every.stdout and "│ tone    │ beep" in every.stdout
 
 
 def test_piper_without_the_extra_says_what_to_install(tmp_path: Path) -> None:
@@ -111,7 +113,7 @@ def test_piper_without_the_extra_says_what_to_install(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stderr.strip() == (
         "error: natural.yaml:2:17: the piper speech engine is not installed; "
-        'install the neural extra: pip install "voiceroutine[neural]"'
+        "pip install piper-tts, or speak with eSpeak NG (engine: espeak)"
     )
     assert not (tmp_path / "output").exists()
 

@@ -72,7 +72,7 @@ def test_minimal_routine_loads(tmp_path):
     routine = _load(tmp_path, "title: Minimal\nsteps:\n  - say: Hello\n")
     assert routine.title == "Minimal"
     assert routine.steps == [SayStep(say="Hello")]
-    assert routine.voice.engine == "pyttsx3"
+    assert routine.voice.engine is None  # chosen by language when compiled (tts/choice.py)
     assert routine.defaults.rest_between_reps == 5_000
 
 

@@ -63,6 +63,9 @@ class ScaledEngine:
     def identity(self, voice: VoiceSettings) -> dict[str, str]:
         return {**self.engine.identity(voice), "scale": str(self.scale)}
 
+    def voice_id(self, voice: VoiceSettings) -> str:
+        return self.engine.voice_id(voice)
+
     def synthesize(self, text: str, voice: VoiceSettings) -> RawClip:
         raw = self.engine.synthesize(text, voice)
         return RawClip(np.clip(raw.samples * self.scale, -1.0, 1.0), raw.sample_rate)

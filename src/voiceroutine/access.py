@@ -31,10 +31,12 @@ def config_file() -> Path:
 
 @dataclass(frozen=True)
 class UserConfig:
-    """The user's config file: folders routines may read from, and the longest session."""
+    """The user's config file: folders routines may read from, the longest session, and how
+    to say words every voice gets wrong."""
 
     allow_dirs: tuple[Path, ...] = ()
     max_hours: float | None = None
+    pronounce: tuple[tuple[str, str], ...] = ()
 
 
 def read_config(path: Path) -> UserConfig:
@@ -55,10 +57,11 @@ def read_config(path: Path) -> UserConfig:
         raise VoiceroutineError("invalid YAML in the config file", place) from None
     if not isinstance(settings, dict):
         raise VoiceroutineError("the config file must be a mapping of settings", Place(path))
-    unknown = sorted(str(key) for key in settings if key not in ("allow_dirs", "max_hours"))
+    unknown = sorted(str(key) for key in settings if key not in CONFIG_SETTINGS)
     if unknown:
         raise VoiceroutineError(
-            f"unknown setting '{unknown[0]}' in the config file; known: allow_dirs, max_hours",
+            f"unknown setting '{unknown[0]}' in the config file; "
+            f"known: {', '.join(CONFIG_SETTINGS)}",
             Place(path),
         )
     folders = settings.get("allow_dirs", [])
@@ -69,7 +72,31 @@ def read_config(path: Path) -> UserConfig:
         raise VoiceroutineError(
             f"`max_hours` must be a number of hours from 0 to {MAX_HOURS_CEILING}", Place(path)
         )
-    return UserConfig(tuple(Path(folder).expanduser() for folder in folders), hours)
+    return UserConfig(
+        tuple(Path(folder).expanduser() for folder in folders),
+        hours,
+        _respellings(settings.get("pronounce") or {}, path),
+    )
+
+
+CONFIG_SETTINGS = ("allow_dirs", "max_hours", "pronounce")
+
+
+def _respellings(value: object, path: Path) -> tuple[tuple[str, str], ...]:
+    """The config's `pronounce:`, a mapping of words to how to say them."""
+    from voiceroutine.tts import pronounce
+
+    if not isinstance(value, dict) or not all(
+        isinstance(word, str) and isinstance(saying, str) for word, saying in value.items()
+    ):
+        raise VoiceroutineError(
+            "`pronounce` must map words to how to say them (Pilates: pih-LAH-teez)", Place(path)
+        )
+    for word, saying in value.items():
+        wrong = pronounce.problem(word, saying)
+        if wrong:
+            raise VoiceroutineError(f"`pronounce`: {word}: {wrong}", Place(path))
+    return pronounce.merged(value)
 
 
 DEFAULT_MAX_HOURS = 12
@@ -112,6 +139,10 @@ class Allowances:
         """The folders a routine's files must lie in."""
         every = [routine.parent, *self.folders, *self._config().allow_dirs]
         return ReadAccess(tuple(folder.resolve() for folder in every))
+
+    def respellings(self) -> tuple[tuple[str, str], ...]:
+        """How the config file says to pronounce words, in every routine."""
+        return self._config().pronounce
 
     def session_limit_ms(self) -> int:
         """How long a session may last, in milliseconds."""

@@ -27,19 +27,20 @@ from voiceroutine.compiled import (
     estimated_timeline,
     placed_in_file,
     speaking_engine,
+    speaking_voice,
 )
 from voiceroutine.errors import Place, SourceWarning, VoiceroutineError
 from voiceroutine.library.catalogue import Catalogue, load_catalogue
 from voiceroutine.names import DEFAULT_OUT_DIR
 from voiceroutine.progress import Progress
 from voiceroutine.routine import ExerciseDefinition
-from voiceroutine.timeline import Timeline
-from voiceroutine.tts.base import VoiceInfo
-from voiceroutine.tts.registry import engine_names
+from voiceroutine.timeline import SpeakingVoice, Timeline
+from voiceroutine.tts.listing import EngineVoices, ListedVoice, by_language, engine_voices
 
 if TYPE_CHECKING:
     from voiceroutine.batch import Outcome
     from voiceroutine.program.build import ProgramResult, SessionJob
+    from voiceroutine.tts.piper_voices import VoiceDetails
 
 __all__ = [
     "DEFAULT_OUT_DIR",
@@ -49,9 +50,12 @@ __all__ = [
     "Compiled",
     "EngineVoices",
     "Extracted",
+    "ListedVoice",
     "Progress",
+    "SpeakingVoice",
     "VoiceOverrides",
     "Warn",
+    "add_voice",
     "build",
     "build_many",
     "build_program",
@@ -68,11 +72,13 @@ __all__ = [
     "plan_day",
     "publish",
     "publish_program",
+    "remove_voice",
     "routine_files",
     "routine_schema",
     "share_zip",
     "spoken_timeline",
     "voices",
+    "voices_by_language",
     "write_extracted",
     "write_new_file",
 ]
@@ -205,7 +211,7 @@ def plan(
         warn(warning)
     engine = speaking_engine(compiled, overrides)
     if not speak:
-        return estimated_timeline(compiled)
+        return replace(estimated_timeline(compiled), voice=speaking_voice(compiled, engine))
     with placed_in_file(path):
         return spoken_timeline(compiled, engine)[0]
 
@@ -247,7 +253,7 @@ def plan_day(
         with placed_in_file(path):
             timeline = spoken_timeline(compiled, engine)[0]
     else:
-        timeline = estimated_timeline(compiled)
+        timeline = replace(estimated_timeline(compiled), voice=speaking_voice(compiled, engine))
     return PlannedDay(day.week, day.weekday, day.session, timeline)
 
 
@@ -460,42 +466,25 @@ def publish_program(
     return built
 
 
-@dataclass(frozen=True)
-class EngineVoices:
-    """What one speech engine offers, or why it offers nothing here."""
-
-    engine: str
-    voices: tuple[VoiceInfo, ...] = ()
-    unavailable: str | None = None
-    """Why the engine could not be started, when it could not."""
-
-
 def voices(engine: str | None = None, language: str | None = None) -> list[EngineVoices]:
-    """The voices of `engine` (default: every installed engine), only those for `language`.
+    """The voices of `engine` (default: every installed engine), only those for `language`."""
+    return engine_voices(engine, language)
 
-    A named engine that cannot start raises its error; when every engine is
-    asked, one that cannot start says why in `unavailable`.
-    """
-    from voiceroutine.languages import normalized_tag, primary_language
-    from voiceroutine.tts.registry import create_engine
 
-    wanted = normalized_tag(language) if language else None
+def voices_by_language(offered: Sequence[EngineVoices]) -> list[ListedVoice]:
+    """The voices offered, by language, marking the one each language speaks with by default."""
+    return by_language(offered)
 
-    def speaks(voice: VoiceInfo) -> bool:
-        return wanted is None or any(
-            tag == wanted or primary_language(tag) == wanted for tag in voice.languages
-        )
 
-    def offered(name: str) -> EngineVoices:
-        found = create_engine(name).voices()
-        return EngineVoices(name, tuple(voice for voice in found if speaks(voice)))
+def add_voice(model: Path) -> VoiceDetails:
+    """Install a downloaded Piper voice (its .onnx.json beside it) once it loads and speaks."""
+    from voiceroutine.tts.piper_voices import add_voice as install
 
-    if engine is not None:
-        return [offered(engine)]
-    every = []
-    for name in engine_names():
-        try:
-            every.append(offered(name))
-        except VoiceroutineError as error:
-            every.append(EngineVoices(name, unavailable=f"{name}: not available: {error}"))
-    return every
+    return install(model)
+
+
+def remove_voice(name: str) -> Path:
+    """Remove a voice added with add_voice; the model file it was."""
+    from voiceroutine.tts.piper_voices import remove_voice as uninstall
+
+    return uninstall(name).model

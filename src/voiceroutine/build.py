@@ -22,6 +22,7 @@ from voiceroutine.compiled import (
     music_file,
     placed_in_file,
     speaking_engine,
+    speaking_voice,
 )
 from voiceroutine.errors import SourceWarning, VoiceroutineError
 from voiceroutine.library.phrasebook import load_phrasebook
@@ -81,6 +82,8 @@ class BuildResult:
     build_id: str = ""
     source_warnings: tuple[SourceWarning, ...] = ()
     """YAML in the routine that is valid but probably not what was meant."""
+    voice_notice: str | None = None
+    """Why the routine is not spoken in a natural voice (Compiled.voice_notice)."""
 
     @property
     def up_to_date(self) -> bool:
@@ -135,7 +138,7 @@ def spoken_timeline(
             reused=speech.reused + extra.reused,
         )
         timeline = scheduled(plan)
-    return timeline, speech, sounds
+    return replace(timeline, voice=speaking_voice(compiled, engine)), speech, sounds
 
 
 def audio_choices(options: BuildOptions, routine: Routine) -> AudioChoices:
@@ -227,7 +230,7 @@ def _found(compiled: Compiled, files: SessionFiles, fingerprint: str) -> BuildRe
     return BuildResult(
         files.audio, files.timeline, files.subtitles, None, 0, 0,
         chapters_file=files.chapters, build_id=fingerprint,
-        source_warnings=compiled.source_warnings,
+        source_warnings=compiled.source_warnings, voice_notice=compiled.voice_notice,
     )  # fmt: skip
 
 
@@ -255,6 +258,8 @@ def build_fingerprint(compiled: Compiled, choices: AudioChoices, engine: Engine)
         "bitrate": choices.bitrate,
         "loudness": choices.loudness,
     }
+    if compiled.voice.pronounce:  # the config's respellings are not in the routine's YAML
+        settings["pronounce"] = compiled.voice.pronounce
     return build_id(
         compiled.yaml_text().encode("utf-8"),
         compiled.plan,
@@ -289,7 +294,7 @@ def _build(
         bed = music_bed(audio.music, timeline, audio.music_level, audio.duck)
     headroom = choices.audio_format.peak_headroom_db
     mastered = master(timeline, speech.clips, sounds, bed, choices.loudness, headroom)
-    tags = replace(session_tags(compiled), build_id=fingerprint)
+    tags = replace(session_tags(compiled), build_id=fingerprint, voice=str(timeline.voice))
     encoding = stage_progress(progress, "Encoding")
 
     def write_audio(destination: Path) -> LoudnessPlan:
@@ -304,6 +309,7 @@ def _build(
     return BuildResult(
         files.audio, files.timeline, files.subtitles, timeline, speech.synthesized,
         speech.reused, loudness, files.chapters, fingerprint, compiled.source_warnings,
+        compiled.voice_notice,
     )  # fmt: skip
 
 

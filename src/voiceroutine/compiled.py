@@ -19,11 +19,13 @@ from voiceroutine.library.phrasebook import load_phrasebook
 from voiceroutine.loader import load_routine
 from voiceroutine.plan import Plan
 from voiceroutine.routine import Routine
-from voiceroutine.timeline import Timeline, schedule
+from voiceroutine.timeline import SpeakingVoice, Timeline, schedule
 from voiceroutine.tts.base import Engine, VoiceSettings
+from voiceroutine.tts.choice import choose_engine
 from voiceroutine.tts.estimate import estimate_clip_ms, estimate_sound_ms
 from voiceroutine.tts.presets import effective_rate
-from voiceroutine.tts.registry import EngineSpec, engine_names, unknown_engine
+from voiceroutine.tts.pronounce import merged
+from voiceroutine.tts.registry import EngineSpec, canonical_engine, engine_names, unknown_engine
 
 SAMPLE_RATE = 44_100
 
@@ -55,6 +57,9 @@ class Compiled:
     written: str | None = None
     """The routine's YAML when it is not the whole file at `source`: a program's session
     as it plays in one week, written out."""
+    voice_notice: str | None = None
+    """Why the routine is not spoken in a natural voice, when it names no engine and none is
+    installed for its language (one line of the build's output)."""
 
     def yaml_text(self) -> str:
         """The routine as YAML: as written in its file, or as a program's session plays."""
@@ -88,12 +93,18 @@ def compile_loaded(
     then `written` out as YAML)."""
     overrides = overrides or VoiceOverrides()
     max_ms = allowances.session_limit_ms()
-    engine_name = overrides.engine or routine.voice.engine
+    phrases = load_phrasebook(routine.voice.language)
+    written_engine, notice = routine.voice.engine, None
+    if written_engine is None:
+        choice = choose_engine(routine.voice.language, phrases.name, routine.voice.name)
+        written_engine, notice = choice.engine, choice.notice
+    engine_name = canonical_engine(overrides.engine or written_engine)
     if engine_name not in engine_names():
         raise VoiceroutineError(unknown_engine(engine_name), Place(path))
-    phrases = load_phrasebook(routine.voice.language)
+    if engine_name != written_engine:
+        notice = None  # the command line chose
     # A voice or speaker the routine names belongs to the routine's own engine.
-    same_engine = engine_name == routine.voice.engine
+    same_engine = engine_name == written_engine
     voice = VoiceSettings(
         name=overrides.name or (routine.voice.name if same_engine else None),
         rate=overrides.rate or routine.voice.rate,
@@ -101,6 +112,7 @@ def compile_loaded(
         preferred=phrases.voice or None,
         speaker=routine.voice.speaker if same_engine else None,
         preset=routine.voice.preset,
+        pronounce=merged(allowances.respellings(), routine.pronounce),
     )
     with placed_in_file(path):
         # The intro says how long the session is: measure a first draft with estimated speech.
@@ -111,7 +123,7 @@ def compile_loaded(
         plan = compile_routine(routine, phrases, minutes, max_ms, checked=True)
     return Compiled(
         path, routine, plan, EngineSpec(engine_name), voice, minutes, max_ms, source_warnings,
-        written,
+        written, notice,
     )  # fmt: skip
 
 
@@ -222,6 +234,13 @@ def speaking_engine(
         place = place_in_routine(compiled.source, "voice", key)
         raise VoiceroutineError(error.message, place) from None
     return engine
+
+
+def speaking_voice(compiled: Compiled, engine: Engine) -> SpeakingVoice:
+    """Who speaks the routine, as its timeline records it."""
+    voice_id = getattr(engine, "voice_id", None)  # optional: see tts/base.py
+    name = voice_id(compiled.voice) if voice_id else engine.identity(compiled.voice).get("voice")
+    return SpeakingVoice(engine.name, str(name or ""), compiled.voice.language)
 
 
 def announced_minutes(duration_ms: int) -> int:

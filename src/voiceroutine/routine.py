@@ -46,7 +46,8 @@ from voiceroutine.names import (
     WORDS_PATTERN,
 )
 from voiceroutine.suggest import did_you_mean
-from voiceroutine.tts.registry import unknown_engine
+from voiceroutine.tts import pronounce
+from voiceroutine.tts.registry import canonical_engine, is_engine, unknown_engine
 
 MAX_TEXT_LENGTH = 2000
 
@@ -362,7 +363,18 @@ Speaker = Annotated[
 class Voice(StrictModel):
     """Which text-to-speech engine speaks, and how."""
 
-    engine: str = "pyttsx3"
+    engine: Annotated[
+        str | None,
+        WithJsonSchema(
+            {
+                "type": "string",
+                "description": "piper (a natural voice), pyttsx3 or espeak (eSpeak NG), or an "
+                "engine a package adds; by default piper when a Piper voice for the language "
+                "is installed, else eSpeak NG",
+            }
+        ),
+    ] = None
+    """None: Piper when a natural voice for the language is installed, else eSpeak NG."""
     name: VoiceName | None = None
     speaker: Speaker | None = None
     rate: Annotated[Whole, Field(ge=40, le=500)] | None = None
@@ -372,12 +384,12 @@ class Voice(StrictModel):
 
     @field_validator("engine")
     @classmethod
-    def _is_registered(cls, engine: str, info: ValidationInfo) -> str:
+    def _is_registered(cls, engine: str | None, info: ValidationInfo) -> str | None:
         engines = _load_context(info).engines
-        if engine not in engines:
+        if engine is not None and not is_engine(engine, engines):
             message = unknown_engine(engine, engines)
             raise PydanticCustomError("engine", "{message}", {"message": message})
-        return engine
+        return None if engine is None else canonical_engine(engine)
 
     @field_validator("language")
     @classmethod
@@ -690,6 +702,39 @@ class Intro(StrictModel):
     """Said after the safety line."""
 
 
+def _respellings(value: object) -> object:
+    """`pronounce:` maps words to how to say them; each entry is checked (tts/pronounce.py)."""
+    if not isinstance(value, dict):
+        return value  # the dict type reports it
+    if len(value) > pronounce.MAX_ENTRIES:
+        raise PydanticCustomError(
+            "pronounce", "at most {most} words", {"most": pronounce.MAX_ENTRIES}
+        )
+    for word, saying in value.items():
+        if not isinstance(word, str) or not isinstance(saying, str):
+            continue  # the dict type reports it, at its entry
+        wrong = pronounce.problem(word, saying)
+        if wrong:
+            raise PydanticCustomError(
+                "pronounce", "{word}: {wrong}", {"word": word, "wrong": wrong}
+            )
+    return value
+
+
+Pronounce = Annotated[
+    dict[str, str],
+    BeforeValidator(_respellings),
+    WithJsonSchema(
+        {
+            "type": "object",
+            "additionalProperties": {"type": "string", "minLength": 1},
+            "description": "words a voice says wrongly, and how to say them: "
+            "{Pilates: pih-LAH-teez}",
+        }
+    ),
+]
+
+
 class Routine(StrictModel):
     """A whole routine file."""
 
@@ -704,6 +749,8 @@ class Routine(StrictModel):
     audio: AudioSettings = AudioSettings()
     author: Annotated[str, Field(max_length=200)] | None = None
     cover: ImageRef | None = None
+    pronounce: Pronounce = {}
+    """Words the voice says wrongly, and how to say them (whole words, any case)."""
     steps: Annotated[list[Step], Field(min_length=1)]
 
 

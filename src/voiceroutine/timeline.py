@@ -84,6 +84,18 @@ class ScheduleWarning:
 
 
 @dataclass(frozen=True)
+class SpeakingVoice:
+    """Who speaks a session: the engine, its voice's id (as `voices` lists it), the language."""
+
+    engine: str
+    voice: str
+    language: str
+
+    def __str__(self) -> str:
+        return f"{self.engine} {self.voice} ({self.language})"
+
+
+@dataclass(frozen=True)
 class Timeline:
     title: str
     description: str | None
@@ -93,13 +105,18 @@ class Timeline:
     cues: tuple[Cue, ...]
     segments: tuple[Segment, ...]
     warnings: tuple[ScheduleWarning, ...]
+    voice: SpeakingVoice | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The timeline file's content (the contract other tools read)."""
-        return {
+        data: dict[str, Any] = {
             "title": self.title,
             "duration_ms": self.duration_ms,
             "sample_rate": self.sample_rate,
+        }
+        if self.voice is not None:
+            data["voice"] = asdict(self.voice)
+        return data | {
             "chapters": [asdict(chapter) for chapter in self.chapters],
             "cues": [cue.to_json() for cue in self.cues],
             "segments": [asdict(segment) for segment in self.segments],

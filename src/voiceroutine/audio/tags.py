@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 ROUTINE = "routine"
 LIBRARY = "library"
 BUILD = "build"
+VOICE = "voice"
 UTF16 = 1
 """ID3 v2.3 has no UTF-8: its text frames are written in UTF-16."""
 FRONT_COVER = 3
@@ -48,6 +49,8 @@ class SessionTags:
     """PNG or JPEG bytes."""
     library_source: str | None = None
     """The routine's `library:` file exactly as written, so that an extracted routine builds."""
+    voice: str | None = None
+    """The voice that speaks, as `engine voice (language)`: `piper en_US-joe-medium (en)`."""
 
 
 Writer = Callable[[Path, SessionTags, Sequence[ChapterSpan]], None]
@@ -91,6 +94,11 @@ def read_routine_source(path: Path) -> str:
 def read_library_source(path: Path) -> str | None:
     """The `library:` file that write_tags embedded in `path` beside its routine, if any."""
     return _read_stored(path, LIBRARY)
+
+
+def read_voice(path: Path) -> str | None:
+    """The voice that write_tags named in `path`, or None."""
+    return _read_stored(path, VOICE)
 
 
 def read_build_id(path: Path) -> str | None:
@@ -139,7 +147,12 @@ def _stored(audio: mutagen.FileType, field: str) -> str | None:
 
 def _stored_texts(tags: SessionTags) -> list[tuple[str, str | None]]:
     """voiceroutine's own fields, each a text stored under its name."""
-    return [(ROUTINE, tags.routine_source), (LIBRARY, tags.library_source), (BUILD, tags.build_id)]
+    return [
+        (ROUTINE, tags.routine_source),
+        (LIBRARY, tags.library_source),
+        (BUILD, tags.build_id),
+        (VOICE, tags.voice),
+    ]
 
 
 def _id3_frames(tags: SessionTags) -> list[Frame]:

@@ -16,7 +16,13 @@ if TYPE_CHECKING:
     from voiceroutine.routine import ExerciseDefinition
 
 
-@app.command()
+voices_app = typer.Typer(
+    help="List every voice by language; add or remove a Piper voice.", no_args_is_help=False
+)
+app.add_typer(voices_app, name="voices")
+
+
+@voices_app.callback(invoke_without_command=True)
 def voices(
     ctx: typer.Context,
     engine: Annotated[
@@ -26,7 +32,10 @@ def voices(
         str | None, typer.Option("--language", help="Only voices for this language, such as en.")
     ] = None,
 ) -> None:
-    """List the voices each installed speech engine offers."""
+    """List every voice of every engine by language, marking the one each language speaks with
+    when a routine names no engine or voice."""
+    if ctx.invoked_subcommand:
+        return
     api = load_api(ctx)
 
     term = terminal(ctx)
@@ -39,20 +48,61 @@ def voices(
     for found in offered:
         if found.unavailable is not None:
             term.out.print(plain(found.unavailable))
-            continue
-        if language and not found.voices:
-            term.out.print(plain(f"{found.engine}: no voice for '{language}'"))
-            continue
-        columns = ["id", "name", "languages"]
-        if any(voice.speakers for voice in found.voices):
-            columns.append("speakers")
-        shown = table(f"{found.engine} voices")
-        for column in columns:
-            shown.add_column(column)
-        for voice in found.voices:
-            cells = [voice.id, voice.name, ", ".join(voice.languages), ", ".join(voice.speakers)]
-            shown.add_row(*(plain(cell) for cell in cells[: len(columns)]))
-        term.out.print(shown)
+    rows = run(ctx, lambda: api.voices_by_language(offered))
+    if not rows:
+        return
+    columns = ["language", "engine", "id", "name", "default"]
+    speakers = any(row.voice.speakers for row in rows)
+    if speakers:
+        columns.insert(4, "speakers")
+    shown = table(count(len(rows), "voice"))
+    for column in columns:
+        shown.add_column(column, no_wrap=column in ("language", "id"))
+    for row in rows:
+        cells = [row.language, row.engine, row.voice.id, row.voice.name]
+        if speakers:
+            cells.append(", ".join(row.voice.speakers))
+        cells.append("default" if row.default else "")
+        shown.add_row(*(plain(cell) for cell in cells))
+    term.out.print(shown)
+
+
+@voices_app.command("add")
+def voices_add(
+    ctx: typer.Context,
+    model: Annotated[
+        Path,
+        typer.Argument(
+            metavar="PATH.onnx", help="A Piper voice's model, with its .onnx.json beside it."
+        ),
+    ],
+) -> None:
+    """Install a Piper voice you downloaded, once it loads and speaks; routines in its language
+    then speak with it."""
+    api = load_api(ctx)
+
+    term = terminal(ctx)
+    added = run(ctx, lambda: api.add_voice(model))
+    speakers = f", {count(added.speaker_count, 'speaker')}" if added.speaker_count > 1 else ""
+    quality = f", {added.quality} quality" if added.quality else ""
+    term.done(
+        "added",
+        f"{added.file.id}  ({added.language}, {added.sample_rate} Hz{quality}{speakers}) "
+        f"to {added.file.model.parent}",
+    )
+
+
+@voices_app.command("remove")
+def voices_remove(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The id of a voice you added.")],
+) -> None:
+    """Remove a voice added with `voices add`."""
+    api = load_api(ctx)
+
+    term = terminal(ctx)
+    removed = run(ctx, lambda: api.remove_voice(name))
+    term.done("removed", f"{removed.name.removesuffix('.onnx')}  ({removed.parent})")
 
 
 exercises_app = typer.Typer(

@@ -21,11 +21,11 @@ def _known_engine(name: str | None) -> str | None:
     """--engine names an installed engine, or it is a usage error (exit 2)."""
     if name is None:
         return None
-    from voiceroutine.tts.registry import engine_names, unknown_engine
+    from voiceroutine.tts.registry import canonical_engine, is_engine, unknown_engine
 
-    if name not in engine_names():
+    if not is_engine(name):
         raise typer.BadParameter(unknown_engine(name))
-    return name
+    return canonical_engine(name)
 
 
 def _sample_rate(rate: int | None) -> int | None:

@@ -181,6 +181,8 @@ def report_build(term: Terminal, path: Path, result: BuildResult) -> None:
     """What one build wrote (or that it was up to date), after its warnings."""
     for warning in result.source_warnings:
         print_source_warning(term, warning)
+    if result.voice_notice:
+        term.note(result.voice_notice)
     if result.timeline is None:
         term.done("up to date", f"{result.audio} (--force rebuilds it)")
         return
@@ -219,6 +221,9 @@ def report_program(term: Terminal, result: ProgramResult) -> None:
     """What a program's build wrote: its index and calendar, and how many sessions it built."""
     for warning in result.source_warnings:
         print_source_warning(term, warning)
+    notices = (o.result.voice_notice for o in result.sessions if o.result is not None)
+    for notice in dict.fromkeys(notice for notice in notices if notice):
+        term.note(notice)
     sessions = len(result.sessions)
     built = sum(1 for o in result.sessions if o.result is not None and not o.result.up_to_date)
     term.done(

@@ -45,6 +45,8 @@ class Phrasebook:
     voice: str
     phrases: dict[str, tuple[str, ...]]
     numbers: tuple[str, ...] = ()
+    name: str = ""
+    """The language's name in English, for messages ("German")."""
 
     def variants(self, key: str) -> tuple[str, ...]:
         return self.phrases[key]
@@ -111,6 +113,11 @@ def parse_phrasebook(data: object, name: str) -> Phrasebook:
     numbers = data.get("numbers", [])
     if not isinstance(numbers, list) or not all(isinstance(n, str) for n in numbers):
         raise VoiceroutineError(f"phrasebook {name}: 'numbers' must be a list of words")
+    language = str(data.get("language", name))
     return Phrasebook(
-        str(data.get("language", name)), str(data.get("voice", "")), phrases, tuple(numbers)
+        language,
+        str(data.get("voice", "")),
+        phrases,
+        tuple(numbers),
+        str(data.get("name", language)),
     )

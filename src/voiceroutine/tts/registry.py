@@ -19,7 +19,13 @@ from voiceroutine.errors import VoiceroutineError
 from voiceroutine.tts.base import Engine
 
 ENTRY_POINT_GROUP = "voiceroutine.engines"
-DEFAULT_ENGINE = "pyttsx3"
+ENGINE_ALIASES = {"espeak": "pyttsx3"}
+"""Other names an engine is known by: eSpeak NG is what pyttsx3 speaks with on Linux."""
+
+
+def canonical_engine(name: str) -> str:
+    """The registered name an engine's name or alias stands for (`espeak` is `pyttsx3`)."""
+    return ENGINE_ALIASES.get(name.lower(), name)
 
 
 def engine_entry_points() -> dict[str, EntryPoint]:
@@ -60,15 +66,21 @@ def engine_names() -> list[str]:
     return sorted(engine_entry_points())
 
 
+def is_engine(name: str, names: Sequence[str] | None = None) -> bool:
+    """Whether `name`, or the engine it is another name for, is registered."""
+    return canonical_engine(name) in (engine_names() if names is None else names)
+
+
 def unknown_engine(name: str, names: Sequence[str] | None = None) -> str:
     """The message for an engine nobody registered, listing the ones that are (`names`)."""
     known = engine_names() if names is None else names
-    return f"unknown speech engine '{name}'; choose one of: {', '.join(known)}"
+    aliases = [alias for alias, engine in ENGINE_ALIASES.items() if engine in known]
+    return f"unknown speech engine '{name}'; choose one of: {', '.join([*known, *aliases])}"
 
 
 def create_engine(name: str) -> Engine:
     """Build the engine called `name`; an unknown name lists the valid ones."""
-    point = engine_entry_points().get(name)
+    point = engine_entry_points().get(canonical_engine(name))
     if point is None:
         raise VoiceroutineError(unknown_engine(name))
     try:

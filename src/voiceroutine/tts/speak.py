@@ -25,6 +25,7 @@ from voiceroutine.progress import Progress
 from voiceroutine.threads import map_in_threads
 from voiceroutine.tts.base import Engine, RawClip, VoiceSettings
 from voiceroutine.tts.cache import CACHE_DIR_ENV, ClipCache
+from voiceroutine.tts.pronounce import respelled
 from voiceroutine.tts.registry import EngineSpec
 
 MIN_LINES_PER_WORKER = 8
@@ -68,7 +69,7 @@ def speak_all(
     """
     identity = engine.identity(voice)
     distinct = list(dict.fromkeys(texts))
-    keys = {text: cache.key(identity, text) for text in distinct}
+    keys = {text: cache.key(identity, said(text, voice)) for text in distinct}
     raw = {text: clip for text in distinct if (clip := cache.get(keys[text])) is not None}
     missing = [text for text in distinct if text not in raw]
     raw.update(_spoken_and_stored(
@@ -97,7 +98,7 @@ def speak_missing(
     """
     identity = engine.identity(voice)
     distinct = list(dict.fromkeys(texts))
-    keys = {text: cache.key(identity, text) for text in distinct}
+    keys = {text: cache.key(identity, said(text, voice)) for text in distinct}
     missing = [text for text in distinct if not cache.path(keys[text]).exists()]
     spoken = _spoken_and_stored(
         missing, engine, voice, cache, keys, progress, processes, 0, len(missing)
@@ -133,7 +134,7 @@ def _synthesize(
     workers = min(processes.count, len(texts) // MIN_LINES_PER_WORKER) if processes else 0
     if processes is None or workers <= 1:
         for text in texts:
-            yield text, trim_silence(engine.synthesize(text, voice), text)
+            yield text, trim_silence(engine.synthesize(said(text, voice), voice), text)
         return
     with ProcessPoolExecutor(workers, initializer=init_worker) as pool:
         try:
@@ -167,5 +168,10 @@ def _worker_engine(spec: EngineSpec) -> Engine:
 
 def _speak_in_worker(spec: EngineSpec, text: str, voice: VoiceSettings) -> RawClip:
     return end_worker_when_terminated(
-        lambda: trim_silence(_worker_engine(spec).synthesize(text, voice), text)
+        lambda: trim_silence(_worker_engine(spec).synthesize(said(text, voice), voice), text)
     )
+
+
+def said(text: str, voice: VoiceSettings) -> str:
+    """What the engine is given to say for a line: the line with the voice's respellings."""
+    return respelled(text, voice.pronounce)
