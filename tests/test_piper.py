@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
+import subprocess
+import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -178,3 +181,41 @@ def test_check_refuses_a_german_routine_for_the_english_piper_voice_at_its_line(
             attempt()
         assert str(caught.value).startswith(f"{routine}:3:11: no Piper voice for 'de' is installed")
     assert not (tmp_path / "out").exists()
+
+
+LOADED_PROBE = """\
+import json, sys
+from voiceroutine.launch import main
+sys.argv = ['voiceroutine', *sys.argv[1:]]
+try:
+    main()
+finally:
+    print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} & {'onnxruntime', 'piper'})))
+"""
+
+
+def test_a_build_from_the_cache_and_an_up_to_date_check_never_load_the_model(
+    tmp_path: Path,
+) -> None:
+    """The first build speaks with Piper in this process; the next two only read the cache."""
+    routine = tmp_path / "short.yaml"
+    routine.write_text("title: Short\nsteps:\n  - say: Sit tall.\n  - say: Breathe out.\n")
+    env = {key: value for key, value in os.environ.items() if key != "VOICEROUTINE_ENGINE"}
+    env["VOICEROUTINE_CACHE_DIR"] = str(tmp_path / "cache")
+    out = str(tmp_path)
+
+    def loaded(*extra: str) -> list[str]:
+        result = subprocess.run(
+            [sys.executable, "-c", LOADED_PROBE, "build", str(routine), "-o", out, *extra],
+            env=env, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout.strip().splitlines()[-1])
+
+    assert loaded() == ["onnxruntime", "piper"]
+    built = tmp_path / "short.mp3"
+    first = built.stat().st_mtime_ns
+    assert loaded("--force") == []
+    assert built.stat().st_mtime_ns != first  # built again, from the cache
+    assert loaded() == []
+    assert json.loads(built.with_suffix(".json").read_text())["voice"]["engine"] == "piper"

@@ -136,6 +136,8 @@ def _synthesize(
         for text in texts:
             yield text, trim_silence(engine.synthesize(said(text, voice), voice), text)
         return
+    # Longest first, so that no worker is left speaking one long line while the others wait.
+    texts = sorted(texts, key=len, reverse=True)
     with ProcessPoolExecutor(workers, initializer=init_worker) as pool:
         try:
             # Futures, not pool.map: map cancels what is left when it is abandoned, and the pool
