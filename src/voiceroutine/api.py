@@ -39,7 +39,9 @@ from voiceroutine.tts.listing import EngineVoices, ListedVoice, by_language, eng
 
 if TYPE_CHECKING:
     from voiceroutine.batch import Outcome
-    from voiceroutine.program.build import ProgramResult, SessionJob
+    from voiceroutine.build import WrittenRoutine
+    from voiceroutine.personal.each import EachResult, PersonOutcome
+    from voiceroutine.program.build import ProgramResult
     from voiceroutine.tts.piper_voices import VoiceDetails
 
 __all__ = [
@@ -372,7 +374,7 @@ def build_program(
     path: Path,
     options: BuildOptions,
     jobs: int,
-    on_done: Callable[[Outcome[SessionJob]], None] | None = None,
+    on_done: Callable[[Outcome[WrittenRoutine]], None] | None = None,
     progress: Progress | None = None,
 ) -> ProgramResult:
     """Build a program into `options.out_dir/<stem>/`: each distinct session once, `jobs` at
@@ -380,6 +382,22 @@ def build_program(
     from voiceroutine.program.build import build_program as build_course
 
     return build_course(path, options, jobs, on_done, progress)
+
+
+def build_each(
+    template: Path,
+    people: Path,
+    options: BuildOptions,
+    jobs: int,
+    on_done: Callable[[PersonOutcome], None] | None = None,
+    progress: Progress | None = None,
+) -> EachResult:
+    """Build the template for each person (row) of the CSV file `people`, into
+    `options.out_dir/<stem>/<id>.*` with `summary.csv` beside them; a row that fails is
+    reported in its outcome and the others are built."""
+    from voiceroutine.personal.each import build_each as build_for_each
+
+    return build_for_each(template, people, options, jobs, on_done, progress)
 
 
 def build_many(
@@ -448,7 +466,7 @@ def publish_program(
     site: Path,
     options: BuildOptions,
     jobs: int = 1,
-    on_built: Callable[[Outcome[SessionJob]], None] | None = None,
+    on_built: Callable[[Outcome[WrittenRoutine]], None] | None = None,
     progress: Progress | None = None,
     base_url: str | None = None,
     title: str | None = None,

@@ -18,6 +18,7 @@ from voiceroutine.compiled import (
     VoiceOverrides,
     announced_minutes,
     compile_file,
+    compile_loaded,
     media_at_routine,
     music_file,
     placed_in_file,
@@ -88,6 +89,38 @@ class BuildResult:
     @property
     def up_to_date(self) -> bool:
         return self.timeline is None
+
+    def duration_ms(self) -> int:
+        """The session's length: from its timeline, read from the file if it was not built now."""
+        if self.timeline is not None:
+            return self.timeline.duration_ms
+        import json
+
+        return int(json.loads(self.timeline_file.read_text(encoding="utf-8"))["duration_ms"])
+
+
+@dataclass(frozen=True, eq=False)
+class WrittenRoutine:
+    """A routine made from a file rather than read from it as it stands (a program's session, a
+    template filled in for one person): what to build, under which name, written out as YAML."""
+
+    source: Path
+    """The file it was made from: the place of its errors, and where its files are found."""
+    name: str
+    """The stem of its files: `w03-wed-strength`, or a person's id."""
+    routine: Routine
+    written: str
+    """The routine as YAML: what the file's tags carry and its build id is made from."""
+
+    def compiled(self, options: BuildOptions) -> Compiled:
+        return compile_loaded(
+            self.source, self.routine, options.voice, options.allowances, written=self.written
+        )
+
+
+def build_written(job: WrittenRoutine, options: BuildOptions) -> BuildResult:
+    """Build one made routine under its own name (in a worker process, or here)."""
+    return build_compiled(job.compiled(options), options, name=job.name)
 
 
 def spoken_timeline(

@@ -11,6 +11,7 @@ from voiceroutine.errors import Place, SourceWarning, VoiceroutineError
 from voiceroutine.languages import bundled_language
 from voiceroutine.library.catalogue import Catalogue, load_catalogue, load_library_file
 from voiceroutine.library.phrasebook import load_phrasebook
+from voiceroutine.personal.template import filled_with_defaults
 from voiceroutine.routine import LoadContext, Routine
 from voiceroutine.tts.registry import engine_names
 from voiceroutine.wording import ROUTINE_WORDING
@@ -63,7 +64,8 @@ def parse_routine(
     warnings: list[SourceWarning] | None = None,
 ) -> Routine:
     """Validate routine YAML `text`; `path` names the place of errors and anchors `library:`."""
-    root = parse_source(text, path, "routine with a title and steps", warnings=warnings)
+    fill = filled_with_defaults(path)
+    root = parse_source(text, path, "routine with a title and steps", warnings=warnings, fill=fill)
     return validate_routine(root, path, allowances)
 
 

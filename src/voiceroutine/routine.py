@@ -735,6 +735,18 @@ Pronounce = Annotated[
 ]
 
 
+Variables = Annotated[
+    dict[
+        Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=100)],
+        str | int | float | bool,
+    ],
+    Field(
+        description="a template's variables and their defaults: {greeting: Hello} fills "
+        "{greeting} in any text; build with --each people.csv for a value per person"
+    ),
+]
+
+
 class Routine(StrictModel):
     """A whole routine file."""
 
@@ -751,7 +763,20 @@ class Routine(StrictModel):
     cover: ImageRef | None = None
     pronounce: Pronounce = {}
     """Words the voice says wrongly, and how to say them (whole words, any case)."""
+    variables: Variables = {}
+    """A template's defaults for the {variables} its text names (personal/template.py)."""
     steps: Annotated[list[Step], Field(min_length=1)]
+
+    def as_yaml(self) -> str:
+        """The routine written out as YAML that loads back into the same routine (what the
+        tags of a session made from a program or a template carry). Its variables are
+        filled in already, so `variables:` is left out: braces left in its text are text."""
+        import yaml
+
+        return yaml.safe_dump(
+            self.model_dump(mode="json", exclude_defaults=True, exclude={"variables"}),
+            sort_keys=False, allow_unicode=True, width=100,
+        )  # fmt: skip
 
 
 RepeatStep.model_rebuild()

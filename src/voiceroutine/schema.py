@@ -21,6 +21,7 @@ def routine_schema() -> dict[str, Any]:
     routine.pop("title")
     defs["Routine"] = routine
     defs.update(_program_defs(routine, defs))
+    _allow_variables(defs)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
@@ -32,6 +33,42 @@ def routine_schema() -> dict[str, Any]:
         "$defs": defs,
         "anyOf": [{"$ref": "#/$defs/Routine"}, {"$ref": "#/$defs/Program"}],
     }
+
+
+VARIABLE_SCHEMA = {
+    "type": "string",
+    "pattern": r"^\{[A-Za-z_][A-Za-z0-9_]*\}$",
+    "description": "a template's variable: each person's value (--each people.csv), or its "
+    "default under variables:",
+}
+
+
+def _allow_variables(schema: Any) -> None:
+    """Let every value that is a number, a choice or a pattern be a variable, as in a template
+    (`reps: "{reps}"`): lists and mappings stay as they are, and their items are let too."""
+    if isinstance(schema, list):
+        for item in schema:
+            _allow_variables(item)
+        return
+    if not isinstance(schema, dict):
+        return
+    for key, value in schema.items():
+        if key == "properties" and isinstance(value, dict):
+            for name, property_schema in value.items():
+                if _scalar_schema(property_schema):
+                    value[name] = {"anyOf": [property_schema, VARIABLE_SCHEMA]}
+                else:
+                    _allow_variables(property_schema)
+        else:
+            _allow_variables(value)
+
+
+def _scalar_schema(schema: Any) -> bool:
+    """Whether a schema only ever takes scalars: no object, list or reference inside."""
+    import json
+
+    text = json.dumps(schema)
+    return not any(mark in text for mark in ('"$ref"', '"object"', '"array"', '"properties"'))
 
 
 def _program_defs(routine: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:

@@ -44,13 +44,11 @@ class SourceNode:
 M = TypeVar("M", bound=BaseModel)
 
 
-def read_source(path: Path, what: str = "routine") -> str:
-    """The text of a YAML file, or a VoiceroutineError that names the file."""
+def read_source(path: Path, what: str = "routine", max_bytes: int = MAX_FILE_BYTES) -> str:
+    """The text of a YAML (or other text) file, or a VoiceroutineError that names the file."""
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise VoiceroutineError(
-                f"the file is larger than {MAX_FILE_BYTES // 1000} kB", Place(path)
-            )
+        if path.stat().st_size > max_bytes:
+            raise VoiceroutineError(f"the file is larger than {max_bytes // 1000} kB", Place(path))
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise VoiceroutineError("no such file", Place(path)) from None
@@ -77,6 +75,7 @@ def parse_source(
     what: str,
     bundled: bool = False,
     warnings: list[SourceWarning] | None = None,
+    fill: Callable[[yaml.Node], yaml.Node] | None = None,
 ) -> SourceNode:
     """Parse YAML text into plain data that remembers positions; it must be a mapping.
 
@@ -84,8 +83,21 @@ def parse_source(
     PyYAML has it, ten times as fast; user files always by the Python parser,
     whose messages the error catalogue is written against. YAML that is
     valid but probably not what was meant (see `_Builder`) is added to `warnings`.
+    `fill` may change the composed YAML before it becomes data (a template's
+    variables, personal/template.py); positions stay those of `text`.
     """
-    root = _compose(text, path, bundled, warnings)
+    node = compose_source(text, path, bundled)
+    if node is not None and fill is not None:
+        node = fill(node)
+    return source_from_node(node, path, what, warnings)
+
+
+def source_from_node(
+    node: yaml.Node | None, path: Path, what: str, warnings: list[SourceWarning] | None = None
+) -> SourceNode:
+    """Composed YAML (see compose_source) as plain data that remembers positions; it must be
+    a mapping."""
+    root = None if node is None else _Builder(path, warnings).build(node)
     if root is None:
         raise VoiceroutineError(f"the file is empty; expected a {what}", _at(path))
     if not isinstance(root.value, dict):
@@ -168,9 +180,8 @@ def _place(path: Path, mark: yaml.Mark) -> Place:
     return Place(path, mark.line + 1, mark.column + 1)
 
 
-def _compose(
-    text: str, path: Path, bundled: bool, warnings: list[SourceWarning] | None
-) -> SourceNode | None:
+def compose_source(text: str, path: Path, bundled: bool = False) -> yaml.Node | None:
+    """The YAML text composed into nodes (None if it holds none); errors with their place."""
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader) if bundled else yaml.SafeLoader
     try:
         node = yaml.compose(text, Loader=loader)
@@ -189,9 +200,7 @@ def _compose(
     except yaml.YAMLError as error:
         message = " ".join(str(error).split())
         raise VoiceroutineError(f"invalid YAML: {message}", _at(path)) from None
-    if node is None:
-        return None
-    return _Builder(path, warnings).build(node)
+    return node
 
 
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")

@@ -20,9 +20,12 @@ from voiceroutine.cli.options import (
 )
 from voiceroutine.cli.output import (
     BatchReport,
+    PersonReport,
     SessionReport,
     Terminal,
+    count,
     load_api,
+    print_source_warning,
     progress_bar,
     report_build,
     report_packed,
@@ -76,6 +79,15 @@ def build(
         ),
     ] = False,
     max_hours: MaxHoursOption = None,
+    each: Annotated[
+        Path | None,
+        typer.Option(
+            "--each",
+            metavar="PEOPLE.csv",
+            help="Build the routine once for each row of this CSV file, its columns filling "
+            "the {variables} of the routine, into DIR/<stem>/<id>.mp3 with summary.csv.",
+        ),
+    ] = None,
 ) -> None:
     """Build DIR/<stem>.mp3 with <stem>.json, <stem>.vtt and <stem>.chapters.json beside it."""
     api = load_api(ctx)
@@ -97,6 +109,15 @@ def build(
         share_malloc_arena=True,  # this process's threads mix and check the audio
     )
     jobs = jobs or api.default_jobs()
+    if each is not None:
+        if len(files) != 1 or share:
+            raise typer.BadParameter(
+                "--each builds one template for every row of the CSV file: name one routine, "
+                "without --share",
+                param_hint="--each",
+            )
+        _build_each(ctx, files[0], each, options, jobs)
+        return
     programs = [file for file in files if api.is_program(file)]
     if programs and share:
         raise typer.BadParameter(
@@ -191,3 +212,27 @@ def _build_program(ctx: typer.Context, path: Path, options: "BuildOptions", jobs
             report.unfinished("the index was not written"),
         )
     report_program(term, result)
+
+
+def _build_each(
+    ctx: typer.Context, template: Path, people: Path, options: "BuildOptions", jobs: int
+) -> None:
+    """Build the template for every person, reporting each as it ends, then the totals."""
+    api = load_api(ctx)
+    term = terminal(ctx)
+    with progress_bar(term) as progress:
+        report = PersonReport(term)
+        result = run(
+            ctx,
+            lambda: api.build_each(template, people, options, jobs, report, progress),
+            report.unfinished("summary.csv was not written"),
+        )
+    for warning in result.source_warnings:
+        print_source_warning(term, warning)
+    term.done(
+        "wrote",
+        f"{result.summary}  ({result.totals()}; {count(result.spoken, 'line')} spoken for the "
+        "batch)",
+    )
+    if result.failed:
+        raise typer.Exit(1)

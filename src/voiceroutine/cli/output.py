@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 from types import ModuleType
@@ -32,8 +33,9 @@ if TYPE_CHECKING:
     from rich.text import Text
 
     from voiceroutine.batch import Outcome
-    from voiceroutine.build import BuildResult
-    from voiceroutine.program.build import ProgramResult, SessionJob
+    from voiceroutine.build import BuildResult, WrittenRoutine
+    from voiceroutine.personal.each import PersonOutcome
+    from voiceroutine.program.build import ProgramResult
     from voiceroutine.progress import Progress
     from voiceroutine.timeline import Timeline
 
@@ -206,15 +208,40 @@ class SessionReport:
         self.list_built = list_built
         self.built = 0
 
-    def __call__(self, outcome: Outcome[SessionJob]) -> None:
+    def __call__(self, outcome: Outcome[WrittenRoutine]) -> None:
         if outcome.result is not None and not outcome.result.up_to_date:
             self.built += 1
             if self.list_built:
-                report_build(self.term, outcome.job.program, outcome.result)
+                report_build(self.term, outcome.job.source, outcome.result)
 
     def unfinished(self, rest: str) -> Callable[[], str]:
         """What an interrupted build says: how many sessions were built, then `rest`."""
         return lambda: f"{count(self.built, 'session')} built; {rest}"
+
+
+class PersonReport:
+    """Reports each person of an --each batch as their session ends, and counts the built."""
+
+    def __init__(self, term: Terminal) -> None:
+        self.term = term
+        self.built = 0
+        self.notices: set[str] = set()
+
+    def __call__(self, outcome: PersonOutcome) -> None:
+        result = outcome.result
+        if result is None:
+            self.term.error(outcome.error or "")
+            return
+        if result.voice_notice and result.voice_notice not in self.notices:
+            self.notices.add(result.voice_notice)  # the same for many people: said once
+            self.term.note(result.voice_notice)
+        if not result.up_to_date:
+            self.built += 1
+        report_build(self.term, result.audio, replace(result, voice_notice=None))
+
+    def unfinished(self, rest: str) -> Callable[[], str]:
+        """What an interrupted batch says: how many sessions were built, then `rest`."""
+        return lambda: f"{count(self.built, 'session')} built (listed above); {rest}"
 
 
 def report_program(term: Terminal, result: ProgramResult) -> None:

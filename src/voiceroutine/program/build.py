@@ -19,15 +19,17 @@ from typing import TYPE_CHECKING
 
 from voiceroutine.audio.formats import FORMATS
 from voiceroutine.batch import Outcome, build_all
-from voiceroutine.build import BuildOptions, BuildResult, build_compiled, existing_build
-from voiceroutine.compiled import Compiled, compile_loaded, speaking_engine
+from voiceroutine.build import (
+    BuildOptions,
+    WrittenRoutine,
+    build_written,
+    existing_build,
+)
 from voiceroutine.errors import SourceWarning, VoiceroutineError
 from voiceroutine.names import WEEKDAYS
+from voiceroutine.prespeak import Engines, speak_every_line
 from voiceroutine.program.course import Course, Day, load_course
 from voiceroutine.program.index import IndexedDay, program_index
-from voiceroutine.routine import Routine
-from voiceroutine.tts.base import Engine
-from voiceroutine.tts.registry import EngineSpec
 
 if TYPE_CHECKING:
     from voiceroutine.progress import Progress
@@ -42,28 +44,6 @@ SESSION_FILE = re.compile(
 """The name of a session's audio file: `w03-wed-strength.mp3`."""
 
 
-@dataclass(frozen=True, eq=False)
-class SessionJob:
-    """One distinct session to build: the program it is from, its file name and its routine."""
-
-    program: Path
-    name: str
-    """The files' stem: `w03-wed-strength`, the first day it plays."""
-    routine: Routine
-    written: str
-    """The routine as YAML: what the file's tags carry and its build id is made from."""
-
-    def compiled(self, options: BuildOptions) -> Compiled:
-        return compile_loaded(
-            self.program, self.routine, options.voice, options.allowances, written=self.written
-        )
-
-
-def build_session(job: SessionJob, options: BuildOptions) -> BuildResult:
-    """Build one session of a program (in a worker process, or here)."""
-    return build_compiled(job.compiled(options), options, name=job.name)
-
-
 @dataclass(frozen=True)
 class ProgramResult:
     """What a program's build wrote: its folder, index and calendar, and each session's outcome."""
@@ -75,7 +55,7 @@ class ProgramResult:
     overview: Path
     calendar_start: datetime.date
     days: tuple[IndexedDay, ...]
-    sessions: tuple[Outcome[SessionJob], ...]
+    sessions: tuple[Outcome[WrittenRoutine], ...]
     spoken: int
     """Lines spoken anew for the whole course (the others came from the clip cache)."""
     source_warnings: tuple[SourceWarning, ...] = ()
@@ -88,7 +68,7 @@ def build_program(
     path: Path,
     options: BuildOptions,
     jobs: int,
-    on_done: Callable[[Outcome[SessionJob]], None] | None = None,
+    on_done: Callable[[Outcome[WrittenRoutine]], None] | None = None,
     progress: Progress | None = None,
     today: datetime.date | None = None,
 ) -> ProgramResult:
@@ -105,7 +85,7 @@ def build_program(
     folder = options.out_dir / path.stem
     session_options = replace(options, out_dir=folder, jobs=1)
     days, distinct = _distinct_sessions(course, path)
-    engines = _Engines(session_options)
+    engines = Engines(session_options)
     compiled = {job: job.compiled(session_options) for job in distinct}
     found = {
         job: existing_build(compiled[job], session_options, job.name, engines.of(compiled[job]))
@@ -117,22 +97,22 @@ def build_program(
         key=lambda job: compiled[job].minutes,
         reverse=True,
     )
-    spoken = _speak_every_line([compiled[job] for job in stale], engines, jobs, progress)
+    spoken = speak_every_line([compiled[job] for job in stale], engines, jobs, progress)
     ended = _counted(len(distinct), on_done, progress)
-    outcomes: dict[SessionJob, Outcome[SessionJob]] = {}
+    outcomes: dict[WrittenRoutine, Outcome[WrittenRoutine]] = {}
     for job in distinct:  # the sessions up to date, as they stand
         result = found[job]
         if result is not None:
             outcomes[job] = Outcome(job, result, None)
             ended(outcomes[job])
-    built = build_all(build_session, stale, session_options, jobs, ended)
+    built = build_all(build_written, stale, session_options, jobs, ended)
     outcomes.update(zip(stale, built, strict=True))
     failed = [VoiceroutineError(outcome.error) for outcome in outcomes.values() if outcome.error]
     if failed:
         raise VoiceroutineError(failed[0].message, also=tuple(failed[1:]))
     results = {job: outcome.result for job, outcome in outcomes.items() if outcome.result}
     indexed = [
-        IndexedDay(day, results[job].audio.name, _duration_ms(results[job])) for day, job in days
+        IndexedDay(day, results[job].audio.name, results[job].duration_ms()) for day, job in days
     ]
     start = course.plan.start or first_monday_after(today or datetime.date.today())
     index, calendar, overview = _write_index(course, indexed, folder, start, path.stem)
@@ -150,10 +130,10 @@ def build_program(
 
 def _distinct_sessions(
     course: Course, path: Path
-) -> tuple[list[tuple[Day, SessionJob]], list[SessionJob]]:
+) -> tuple[list[tuple[Day, WrittenRoutine]], list[WrittenRoutine]]:
     """Each day with the session job it plays, and the distinct jobs in order of first use."""
-    by_week: dict[tuple[str, int], SessionJob] = {}
-    by_text: dict[str, SessionJob] = {}
+    by_week: dict[tuple[str, int], WrittenRoutine] = {}
+    by_text: dict[str, WrittenRoutine] = {}
     days = []
     for day in course.days:
         key = (day.session, day.week)
@@ -164,66 +144,24 @@ def _distinct_sessions(
     return days, list(by_text.values())
 
 
-def session_job(course: Course, path: Path, day: Day) -> SessionJob:
+def session_job(course: Course, path: Path, day: Day) -> WrittenRoutine:
     """The session `day` plays, as a routine written out, to build under the day's name."""
-    import yaml
-
     routine = course.routine(day.session, day.week)
-    written = yaml.safe_dump(
-        routine.model_dump(mode="json", exclude_defaults=True),
-        sort_keys=False, allow_unicode=True, width=100,
-    )  # fmt: skip
-    return SessionJob(path, f"w{day.week:02d}-{day.weekday}-{day.session}", routine, written)
-
-
-class _Engines:
-    """The speech engines a build asks, one per engine spec, each made on first use."""
-
-    def __init__(self, options: BuildOptions) -> None:
-        self.options = options
-        self._made: dict[EngineSpec, Engine] = {}
-
-    def of(self, compiled: Compiled) -> Engine:
-        engine = self._made.get(compiled.engine)
-        if engine is None:
-            engine = self._made[compiled.engine] = speaking_engine(compiled, self.options.voice)
-        return engine
-
-
-def _speak_every_line(
-    stale: list[Compiled], engines: _Engines, jobs: int, progress: Progress | None
-) -> int:
-    """Speak into the clip cache each line the sessions to build say, each once, on `jobs`
-    cores; how many were new."""
-    if not stale:
-        return 0
-    from voiceroutine.tts.cache import ClipCache, default_cache_dir
-    from voiceroutine.tts.speak import SpeakingProcesses, speak_missing
-
-    cache = ClipCache(engines.options.cache_dir or default_cache_dir())
-    by_voice: dict[str, tuple[Compiled, list[str]]] = {}
-    for compiled in stale:
-        key = repr((compiled.engine, compiled.voice))
-        by_voice.setdefault(key, (compiled, []))[1].extend(compiled.plan.texts())
-    spoken = 0
-    for compiled, texts in by_voice.values():
-        processes = SpeakingProcesses(compiled.engine, jobs)
-        engine = engines.of(compiled)
-        spoken += speak_missing(texts, engine, compiled.voice, cache, progress, processes)
-    return spoken
+    name = f"w{day.week:02d}-{day.weekday}-{day.session}"
+    return WrittenRoutine(path, name, routine, routine.as_yaml())
 
 
 def _counted(
     total: int,
-    on_done: Callable[[Outcome[SessionJob]], None] | None,
+    on_done: Callable[[Outcome[WrittenRoutine]], None] | None,
     progress: Progress | None,
-) -> Callable[[Outcome[SessionJob]], None]:
+) -> Callable[[Outcome[WrittenRoutine]], None]:
     """`on_done`, and the progress of the sessions: one bar over them all."""
     ended = [0]
     if progress:
         progress("Sessions", 0, total)
 
-    def done(outcome: Outcome[SessionJob]) -> None:
+    def done(outcome: Outcome[WrittenRoutine]) -> None:
         ended[0] += 1
         if progress:
             progress("Sessions", ended[0], total)
@@ -231,13 +169,6 @@ def _counted(
             on_done(outcome)
 
     return done
-
-
-def _duration_ms(result: BuildResult) -> int:
-    if result.timeline is not None:
-        return result.timeline.duration_ms
-    data = json.loads(result.timeline_file.read_text(encoding="utf-8"))
-    return int(data["duration_ms"])
 
 
 def _write_index(

@@ -20,6 +20,7 @@ from voiceroutine.errors import Place, SourceWarning, VoiceroutineError
 from voiceroutine.library.phrasebook import load_phrasebook
 from voiceroutine.loader import validate_routine
 from voiceroutine.names import ID_PATTERN
+from voiceroutine.personal.template import filled_with_defaults
 from voiceroutine.program.model import (
     MAX_SESSIONS,
     RULE_FIELDS,
@@ -168,7 +169,9 @@ def load_course(
     warnings: list[SourceWarning] | None = None,
 ) -> Course:
     """Read and check the program at `path`; raise VoiceroutineError at the problem's place."""
-    root = parse_source(read_source(path, "program"), path, "program", warnings=warnings)
+    text = read_source(path, "program")
+    fill = filled_with_defaults(path)
+    root = parse_source(text, path, "program", warnings=warnings, fill=fill)
     return course_from(root, path, allowances, warnings)
 
 
