@@ -43,13 +43,19 @@ def speak_every_line(
     from voiceroutine.tts.speak import SpeakingProcesses, speak_missing
 
     cache = ClipCache(engines.options.cache_dir or default_cache_dir())
-    by_voice: dict[str, tuple[Compiled, list[str]]] = {}
-    for compiled in stale:
-        key = repr((compiled.engine, compiled.voice))
-        by_voice.setdefault(key, (compiled, []))[1].extend(compiled.plan.texts())
     spoken = 0
-    for compiled, texts in by_voice.values():
+    for compiled, texts in lines_by_voice(stale):
         processes = SpeakingProcesses(compiled.engine, jobs)
         engine = engines.of(compiled)
         spoken += speak_missing(texts, engine, compiled.voice, cache, progress, processes)
     return spoken
+
+
+def lines_by_voice(sessions: list[Compiled]) -> list[tuple[Compiled, list[str]]]:
+    """The distinct lines the sessions say, grouped by engine and voice: with each group, one
+    of its sessions (whose engine and voice speak the group)."""
+    by_voice: dict[str, tuple[Compiled, list[str]]] = {}
+    for compiled in sessions:
+        key = repr((compiled.engine, compiled.voice))
+        by_voice.setdefault(key, (compiled, []))[1].extend(compiled.plan.texts())
+    return [(compiled, list(dict.fromkeys(texts))) for compiled, texts in by_voice.values()]

@@ -88,6 +88,16 @@ def build(
             "the {variables} of the routine, into DIR/<stem>/<id>.mp3 with summary.csv.",
         ),
     ] = None,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            "--cluster",
+            metavar="local|tcp://HOST:8786",
+            envvar="VOICEROUTINE_CLUSTER",
+            help="With --each: build on a Dask cluster, a LocalCluster here (local) or a running "
+            "scheduler; needs the cluster extra.",
+        ),
+    ] = None,
 ) -> None:
     """Build DIR/<stem>.mp3 with <stem>.json, <stem>.vtt and <stem>.chapters.json beside it."""
     api = load_api(ctx)
@@ -116,8 +126,10 @@ def build(
                 "without --share",
                 param_hint="--each",
             )
-        _build_each(ctx, files[0], each, options, jobs)
+        _build_each(ctx, files[0], each, options, jobs, cluster)
         return
+    if cluster is not None and ctx.get_parameter_source("cluster").name == "COMMANDLINE":
+        raise typer.BadParameter("--cluster builds an --each batch", param_hint="--cluster")
     programs = [file for file in files if api.is_program(file)]
     if programs and share:
         raise typer.BadParameter(
@@ -215,7 +227,12 @@ def _build_program(ctx: typer.Context, path: Path, options: "BuildOptions", jobs
 
 
 def _build_each(
-    ctx: typer.Context, template: Path, people: Path, options: "BuildOptions", jobs: int
+    ctx: typer.Context,
+    template: Path,
+    people: Path,
+    options: "BuildOptions",
+    jobs: int,
+    cluster: str | None,
 ) -> None:
     """Build the template for every person, reporting each as it ends, then the totals."""
     api = load_api(ctx)
@@ -224,7 +241,7 @@ def _build_each(
         report = PersonReport(term)
         result = run(
             ctx,
-            lambda: api.build_each(template, people, options, jobs, report, progress),
+            lambda: api.build_each(template, people, options, jobs, report, progress, cluster),
             report.unfinished("summary.csv was not written"),
         )
     for warning in result.source_warnings:

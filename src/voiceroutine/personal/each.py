@@ -17,12 +17,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from voiceroutine.access import Allowances
-from voiceroutine.batch import Outcome, build_all
+from voiceroutine.batch import Outcome
 from voiceroutine.build import (
     BuildOptions,
     BuildResult,
     WrittenRoutine,
-    build_written,
     existing_build,
 )
 from voiceroutine.compiled import Compiled
@@ -30,7 +29,8 @@ from voiceroutine.errors import Place, SourceWarning, VoiceroutineError
 from voiceroutine.loader import validate_routine
 from voiceroutine.personal.people import People, Person, read_people
 from voiceroutine.personal.template import Template
-from voiceroutine.prespeak import Engines, speak_every_line
+from voiceroutine.prespeak import Engines
+from voiceroutine.runners import LocalRunner, Runner
 from voiceroutine.yamlsource import compose_source, parse_source, read_source, source_from_node
 
 if TYPE_CHECKING:
@@ -84,13 +84,16 @@ def build_each(
     jobs: int,
     on_done: Callable[[PersonOutcome], None] | None = None,
     progress: Progress | None = None,
+    runner: Runner | None = None,
 ) -> EachResult:
     """Build `template` for every person in `people_file` into `options.out_dir/<stem>/`.
 
     Raises VoiceroutineError, building nothing, when the template or the CSV
     as a whole is wrong (a variable no column and no default supplies); a
     row that is wrong is reported in its outcome, and the others are built.
+    The work runs on `runner` (default: `jobs` processes on this machine).
     """
+    runner = runner or LocalRunner(jobs)
     people = read_people(people_file)
     warnings: list[SourceWarning] = []
     filler = _template(template, people, warnings)
@@ -121,7 +124,7 @@ def build_each(
             stale.append((person, job, compiled))
     # The longest first: the cores then finish together, not one alone on the last long one.
     stale.sort(key=lambda item: item[2].minutes, reverse=True)
-    spoken = speak_every_line([compiled for _, _, compiled in stale], engines, jobs, progress)
+    spoken = runner.speak([compiled for _, _, compiled in stale], engines, progress)
     line_of = {job.name: person.line for person, job, _ in stale}  # jobs come back as copies
     total, ended = len(stale), [0]
 
@@ -135,7 +138,7 @@ def build_each(
 
     if progress and stale:
         progress("Sessions", 0, total)
-    build_all(build_written, [job for _, job, _ in stale], person_options, jobs, built)
+    runner.build([job for _, job, _ in stale], person_options, built)
     ordered = tuple(outcomes[line] for line in sorted(outcomes))
     summary = folder / SUMMARY_NAME
     folder.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,157 @@
+"""Run a batch on a Dask cluster: a LocalCluster on this machine, or a running scheduler.
+
+One task per session (and, before them, one per share of the lines to
+speak). Each worker makes its speech engines once, in a worker plugin, and
+keeps native libraries to one thread: a worker is one core. Outputs and the
+clip cache are named by absolute paths, which must be the same folders on
+every worker (a shared filesystem). Each session's files are written to
+temporary names and renamed into place together, so a task that runs again
+after its worker was lost leaves one whole set; temporaries a lost worker
+left behind are removed when the batch ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from voiceroutine.errors import VoiceroutineError
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+    from voiceroutine.batch import Outcome
+    from voiceroutine.build import BuildOptions, WrittenRoutine
+    from voiceroutine.compiled import Compiled
+    from voiceroutine.prespeak import Engines
+    from voiceroutine.progress import Progress
+
+CLUSTER_ENV = "VOICEROUTINE_CLUSTER"
+LOCAL = "local"
+INSTALL_HINT = 'pip install "voiceroutine[cluster]"'
+SHARES_PER_WORKER = 4
+"""The lines to speak go out in this many shares per worker: enough to even out the load."""
+
+
+def cluster_address(option: str | None) -> str | None:
+    """The cluster to use: the option, else $VOICEROUTINE_CLUSTER, else none (this machine)."""
+    return option or os.environ.get(CLUSTER_ENV) or None
+
+
+@contextlib.contextmanager
+def connected(address: str, workers: int) -> Iterator[Client]:
+    """A client of the cluster at `address` (`local`: a LocalCluster of `workers`
+    single-threaded processes, closed at the end), its workers given their engine plugin."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise VoiceroutineError(
+            f"--cluster needs Dask distributed, which is not installed; {INSTALL_HINT}"
+        ) from None
+    with contextlib.ExitStack() as stack:
+        if address == LOCAL:
+            cluster = stack.enter_context(
+                LocalCluster(
+                    n_workers=workers, threads_per_worker=1, processes=True,
+                    dashboard_address=None, silence_logs=logging.ERROR,
+                )
+            )  # fmt: skip
+            client = stack.enter_context(Client(cluster))
+        else:
+            try:
+                # How long to try is Dask's own setting: distributed.comm.timeouts.connect.
+                client = stack.enter_context(Client(address))
+            except (OSError, TimeoutError, ValueError) as error:
+                raise VoiceroutineError(
+                    f"cannot reach the Dask scheduler at {address}: {error or type(error).__name__}"
+                ) from None
+        from voiceroutine.cluster_worker import SpeechEngines
+
+        plugin = SpeechEngines(leave_interrupts=address == LOCAL)
+        client.register_plugin(plugin, name=SpeechEngines.name)
+        yield client
+
+
+class DaskRunner:
+    """Runs a batch's two stages as tasks on a Dask cluster (see runners.py)."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+        self._sessions: list[tuple[Path, list[str]]] = []
+        """The folders written to, with the sessions each was to hold."""
+
+    def workers(self) -> int:
+        return max(1, len(self.client.scheduler_info()["workers"]))
+
+    def speak(self, stale: list[Compiled], engines: Engines, progress: Progress | None) -> int:
+        from voiceroutine.cluster_worker import speak_on_worker
+        from voiceroutine.prespeak import lines_by_voice
+        from voiceroutine.tts.cache import default_cache_dir
+
+        cache = (engines.options.cache_dir or default_cache_dir()).resolve()
+        shares = self.workers() * SHARES_PER_WORKER
+        futures = []
+        for compiled, texts in lines_by_voice(stale):
+            for part in (texts[start::shares] for start in range(min(shares, len(texts)))):
+                futures.append(
+                    self.client.submit(
+                        speak_on_worker, compiled.engine, compiled.voice, part, cache, pure=False
+                    )
+                )
+        spoken = 0
+        for done, count in enumerate(self._completed(futures), 1):
+            spoken += count
+            if progress:
+                progress("Speaking", done, len(futures))
+        return spoken
+
+    def build(
+        self,
+        work: Sequence[WrittenRoutine],
+        options: BuildOptions,
+        on_done: Callable[[Outcome[WrittenRoutine]], None],
+    ) -> list[Outcome[WrittenRoutine]]:
+        from voiceroutine.cluster_worker import build_on_worker
+        from voiceroutine.tts.cache import default_cache_dir
+
+        shared = replace(
+            options,
+            out_dir=options.out_dir.resolve(),
+            cache_dir=(options.cache_dir or default_cache_dir()).resolve(),
+        )
+        sent = [replace(job, source=job.source.resolve()) for job in work]
+        self._sessions.append((shared.out_dir, [job.name for job in work]))
+        try:
+            futures = [self.client.submit(build_on_worker, job, shared, pure=False) for job in sent]
+            outcomes: dict[str, Outcome[WrittenRoutine]] = {}
+            for outcome in self._completed(futures):
+                outcomes[outcome.job.name] = outcome
+                on_done(outcome)
+            return [outcomes[job.name] for job in sent]
+        finally:
+            self.remove_partials()
+
+    def remove_partials(self) -> None:
+        """Remove the temporaries of the sessions' files (`.ann.mp3.x1y2.partial`, and the
+        encoder's extra tries beside them) that a lost or stopped worker left behind."""
+        for folder, names in self._sessions:
+            for name in names:
+                for leftover in folder.glob(f".{name}.*.partial*"):
+                    with contextlib.suppress(OSError):
+                        leftover.unlink()
+
+    def _completed(self, futures: list[Any]) -> Iterator[Any]:
+        """Each task's result as it ends; on an interrupt or error, the rest are cancelled."""
+        from distributed import as_completed
+
+        try:
+            for future in as_completed(futures):
+                yield future.result()
+        except BaseException:
+            self.client.cancel(futures, force=True)
+            raise
