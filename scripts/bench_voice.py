@@ -63,10 +63,10 @@ class Memory:
 
     def sample(self, pids: list[int]) -> None:
         self.summed_pss = max(
-            self.summed_pss, sum(_status_mb(pid, "smaps_rollup", "Pss:") for pid in pids)
+            self.summed_pss, sum(status_mb(pid, "smaps_rollup", "Pss:") for pid in pids)
         )
         self.largest_rss = max(
-            [self.largest_rss, *(_status_mb(pid, "status", "VmRSS:") for pid in pids)]
+            [self.largest_rss, *(status_mb(pid, "status", "VmRSS:") for pid in pids)]
         )
 
 
@@ -95,16 +95,20 @@ def _sample_while(
     running: Callable[[], bool], root: int, memory: Memory, skip_root: bool = False
 ) -> None:
     while running():
-        memory.sample(_tree(root)[1:] if skip_root else _tree(root))
+        memory.sample(process_tree(root)[1:] if skip_root else process_tree(root))
         time.sleep(SAMPLE_S)
 
 
-def _tree(pid: int) -> list[int]:
+def process_tree(pid: int) -> list[int]:
     found, queue = [], [pid]
     while queue:
         current = queue.pop()
         found.append(current)
-        for task in Path(f"/proc/{current}/task").glob("*"):
+        try:
+            tasks = list(Path(f"/proc/{current}/task").iterdir())
+        except OSError:  # it ended meanwhile
+            continue
+        for task in tasks:
             try:
                 queue += [int(child) for child in (task / "children").read_text().split()]
             except OSError:
@@ -112,7 +116,7 @@ def _tree(pid: int) -> list[int]:
     return found
 
 
-def _status_mb(pid: int, file: str, field: str) -> float:
+def status_mb(pid: int, file: str, field: str) -> float:
     try:
         for line in Path(f"/proc/{pid}/{file}").read_text().splitlines():
             if line.startswith(field):

@@ -34,8 +34,11 @@ class SpeechEngines(WorkerPlugin):
         stops them itself (each would print a traceback of its own)."""
 
     def setup(self, worker: Any) -> None:
+        from voiceroutine.threads import reuse_freed_memory
+
         for variable in NATIVE_THREAD_LIMITS:  # a worker is one core: no thread pools of its own
             os.environ[variable] = "1"
+        reuse_freed_memory()
         if self.leave_interrupts and threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGINT, signal.SIG_IGN)
 

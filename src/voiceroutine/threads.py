@@ -97,3 +97,31 @@ def share_one_malloc_arena() -> None:
 
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None).mallopt(MALLOC_ARENA_MAX, 1)
+
+
+MALLOC_TRIM_THRESHOLD = -1
+MALLOC_MMAP_THRESHOLD = -3
+MMAP_THRESHOLD_BYTES = 32 << 20
+"""glibc's own upper bound for its sliding mmap threshold (DEFAULT_MMAP_THRESHOLD_MAX)."""
+
+
+def reuse_freed_memory() -> None:
+    """Let glibc keep freed memory for the next allocation, as it does by default.
+
+    Dask starts its workers with MALLOC_TRIM_THRESHOLD_=65536, and a trim
+    threshold set by hand also fixes glibc's mmap threshold at 128 KiB: every
+    array of a session's mix is then mapped, zeroed and unmapped anew (a
+    batch on a LocalCluster spent five times the system time of the local
+    pool, and ran twice as long). This puts both thresholds where glibc's
+    sliding rule takes them for large arrays. Elsewhere than glibc, nothing.
+    """
+    try:
+        os.confstr("CS_GNU_LIBC_VERSION")
+    except (AttributeError, ValueError, OSError):
+        return
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None)
+        libc.mallopt(MALLOC_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
+        libc.mallopt(MALLOC_TRIM_THRESHOLD, 2 * MMAP_THRESHOLD_BYTES)
