@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -34,13 +33,10 @@ if TYPE_CHECKING:
 CLUSTER_ENV = "VOICEROUTINE_CLUSTER"
 LOCAL = "local"
 INSTALL_HINT = 'pip install "voiceroutine[cluster]"'
+WAIT_S = 0.2
+"""How long one wait for tasks lasts: a Ctrl-C acts between waits."""
 SHARES_PER_WORKER = 4
 """The lines to speak go out in this many shares per worker: enough to even out the load."""
-
-
-def cluster_address(option: str | None) -> str | None:
-    """The cluster to use: the option, else $VOICEROUTINE_CLUSTER, else none (this machine)."""
-    return option or os.environ.get(CLUSTER_ENV) or None
 
 
 @contextlib.contextmanager
@@ -53,7 +49,10 @@ def connected(address: str, workers: int) -> Iterator[Client]:
         raise VoiceroutineError(
             f"--cluster needs Dask distributed, which is not installed; {INSTALL_HINT}"
         ) from None
-    with contextlib.ExitStack() as stack:
+    from voiceroutine.interrupts import signals_held
+
+    stack = contextlib.ExitStack()
+    try:
         if address == LOCAL:
             cluster = stack.enter_context(
                 LocalCluster(
@@ -75,6 +74,11 @@ def connected(address: str, workers: int) -> Iterator[Client]:
         plugin = SpeechEngines(leave_interrupts=address == LOCAL)
         client.register_plugin(plugin, name=SpeechEngines.name)
         yield client
+    finally:
+        # A Ctrl-C now waits until the client and cluster are closed, then acts: one that cut
+        # the closing short would leave the cluster's threads and processes running.
+        with signals_held():
+            stack.close()
 
 
 class DaskRunner:
@@ -146,12 +150,26 @@ class DaskRunner:
                         leftover.unlink()
 
     def _completed(self, futures: list[Any]) -> Iterator[Any]:
-        """Each task's result as it ends; on an interrupt or error, the rest are cancelled."""
-        from distributed import as_completed
+        """Each task's result as it ends; on an interrupt or error, the rest are cancelled.
 
+        Every call into Dask runs with Ctrl-C held, and a Ctrl-C acts between them: one
+        that cut a call short could leave the client waiting on a lock for ever.
+        """
+        from distributed import wait
+
+        from voiceroutine.interrupts import signals_held
+
+        pending = set(futures)
         try:
-            for future in as_completed(futures):
-                yield future.result()
+            while pending:
+                with signals_held():
+                    try:
+                        done, pending = wait(pending, WAIT_S, return_when="FIRST_COMPLETED")
+                    except TimeoutError:
+                        continue
+                    results = [future.result() for future in done]
+                yield from results
         except BaseException:
-            self.client.cancel(futures, force=True)
+            with signals_held():
+                self.client.cancel(futures, force=True)
             raise

@@ -33,6 +33,7 @@ from voiceroutine.cli.output import (
     run,
     terminal,
 )
+from voiceroutine.cluster import CLUSTER_ENV
 from voiceroutine.names import DEFAULT_OUT_DIR
 
 if TYPE_CHECKING:
@@ -93,7 +94,7 @@ def build(
         typer.Option(
             "--cluster",
             metavar="local|tcp://HOST:8786",
-            envvar="VOICEROUTINE_CLUSTER",
+            envvar=CLUSTER_ENV,
             help="With --each: build on a Dask cluster, a LocalCluster here (local) or a running "
             "scheduler; needs the cluster extra.",
         ),
