@@ -56,11 +56,18 @@ def _allow_variables(schema: Any) -> None:
         if key == "properties" and isinstance(value, dict):
             for name, property_schema in value.items():
                 if _scalar_schema(property_schema):
-                    value[name] = {"anyOf": [property_schema, VARIABLE_SCHEMA]}
+                    value[name] = _or_variable(property_schema)
                 else:
                     _allow_variables(property_schema)
         else:
             _allow_variables(value)
+
+
+def _or_variable(schema: dict[str, Any]) -> dict[str, Any]:
+    """`schema`, or a variable: one more choice in its anyOf, where it is a list of choices."""
+    if "anyOf" in schema and set(schema) <= {"anyOf", "default", "title", "description"}:
+        return {**schema, "anyOf": [*schema["anyOf"], VARIABLE_SCHEMA]}
+    return {"anyOf": [schema, VARIABLE_SCHEMA]}
 
 
 def _scalar_schema(schema: Any) -> bool:
