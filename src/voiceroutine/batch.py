@@ -21,6 +21,7 @@ from voiceroutine.interrupts import (
 
 if TYPE_CHECKING:  # the build itself is passed in (api.build_many), so this module is below api
     from voiceroutine.build import BuildOptions, BuildResult
+    from voiceroutine.progress import Progress
 
 Job = TypeVar("Job", bound=Hashable)
 """What one build is given: a routine file's path, or a program's session in one week."""
@@ -91,3 +92,23 @@ def build_one(build: BuildOne[Job], job: Job, options: BuildOptions) -> Outcome[
 
 def _build_in_worker(build: BuildOne[Job], job: Job, options: BuildOptions) -> Outcome[Job]:
     return end_worker_when_terminated(lambda: build_one(build, job, options))
+
+
+def counted_sessions(
+    total: int,
+    on_done: Callable[[Outcome[Job]], None] | None,
+    progress: Progress | None,
+) -> Callable[[Outcome[Job]], None]:
+    """`on_done`, counting the sessions that ended on one progress bar over them all."""
+    ended = [0]
+    if progress:
+        progress("Sessions", 0, total)
+
+    def done(outcome: Outcome[Job]) -> None:
+        ended[0] += 1
+        if progress:
+            progress("Sessions", ended[0], total)
+        if on_done:
+            on_done(outcome)
+
+    return done

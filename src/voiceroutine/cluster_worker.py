@@ -36,7 +36,10 @@ class SpeechEngines(WorkerPlugin):
     def setup(self, worker: Any) -> None:
         from voiceroutine.threads import reuse_freed_memory
 
-        for variable in NATIVE_THREAD_LIMITS:  # a worker is one core: no thread pools of its own
+        # A worker is one core. A nanny already sets these for the workers it starts; a worker
+        # started without one gets them here, before any engine is made. Piper gives
+        # onnxruntime one thread in a process started by another, as a nanny's workers are.
+        for variable in NATIVE_THREAD_LIMITS:
             os.environ[variable] = "1"
         reuse_freed_memory()
         if self.leave_interrupts and threading.current_thread() is threading.main_thread():

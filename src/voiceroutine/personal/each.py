@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from voiceroutine.access import Allowances
-from voiceroutine.batch import Outcome
+from voiceroutine.batch import Outcome, counted_sessions
 from voiceroutine.build import (
     BuildOptions,
     BuildResult,
@@ -31,7 +31,7 @@ from voiceroutine.personal.people import People, Person, read_people
 from voiceroutine.personal.template import Template
 from voiceroutine.prespeak import Engines
 from voiceroutine.runners import LocalRunner, Runner
-from voiceroutine.yamlsource import compose_source, parse_source, read_source, source_from_node
+from voiceroutine.yamlsource import compose_source, read_source, source_from_node
 
 if TYPE_CHECKING:
     from voiceroutine.progress import Progress
@@ -126,19 +126,15 @@ def build_each(
     stale.sort(key=lambda item: item[2].minutes, reverse=True)
     spoken = runner.speak([compiled for _, _, compiled in stale], engines, progress)
     line_of = {job.name: person.line for person, job, _ in stale}  # jobs come back as copies
-    total, ended = len(stale), [0]
 
     def built(outcome: Outcome[WrittenRoutine]) -> None:
-        ended[0] += 1
-        if progress:
-            progress("Sessions", ended[0], total)
         job = outcome.job
         status: Status = "built" if outcome.result else "failed"
         end(PersonOutcome(job.name, line_of[job.name], status, outcome.result, outcome.error))
 
-    if progress and stale:
-        progress("Sessions", 0, total)
-    runner.build([job for _, job, _ in stale], person_options, built)
+    if stale:
+        counted = counted_sessions(len(stale), built, progress)
+        runner.build([job for _, job, _ in stale], person_options, counted)
     ordered = tuple(outcomes[line] for line in sorted(outcomes))
     summary = folder / SUMMARY_NAME
     folder.mkdir(parents=True, exist_ok=True)
@@ -148,15 +144,15 @@ def build_each(
 
 def _template(path: Path, people: People, warnings: list[SourceWarning]) -> Template:
     """The template at `path`, checked as YAML and against the CSV's columns."""
-    text = read_source(path)
-    root = parse_source(text, path, "routine with a title and steps", warnings=warnings)
+    node = compose_source(read_source(path), path)
+    # Checked as any routine file is (a mapping; valid YAML, its traps warned of) before filling.
+    root = source_from_node(node, path, "routine with a title and steps", warnings)
     if "program" in root.value:
         raise VoiceroutineError(
             "--each builds a routine for each person; a program template is not supported yet",
             Place(path, 1, 1),
         )
-    node = compose_source(text, path)
-    assert node is not None  # parse_source found a mapping
+    assert node is not None  # source_from_node found a mapping
     template = Template(path, node)
     missing = [
         VoiceroutineError(

@@ -38,13 +38,15 @@ class Use:
 class Filled:
     """A template's YAML with one person's values in it, and which values took variables."""
 
+    path: Path
     node: yaml.Node
     variables_at: dict[tuple[int, int], tuple[str, ...]]
-    """The variables each filled-in value took, by its (line, column)."""
+    """The variables each filled-in value took, by its (line, column) in the template."""
 
     def variables_of(self, place: Place | None) -> tuple[str, ...]:
-        """The variables the value at `place` took (none if it took none)."""
-        if place is None or place.line is None or place.column is None:
+        """The variables the value at `place` took (none if it took none, or it is a place in
+        another file, such as the template's library)."""
+        if place is None or place.file != self.path or place.line is None or place.column is None:
             return ()
         return self.variables_at.get((place.line, place.column), ())
 
@@ -107,7 +109,7 @@ class Template:
                 made[id(node)] = node
             return made[id(node)]
 
-        return Filled(fill(self.root), variables_at)
+        return Filled(self.path, fill(self.root), variables_at)
 
     def _scalar(
         self,

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from voiceroutine.audio.formats import FORMATS
-from voiceroutine.batch import Outcome, build_all
+from voiceroutine.batch import Outcome, build_all, counted_sessions
 from voiceroutine.build import (
     BuildOptions,
     WrittenRoutine,
@@ -98,7 +98,7 @@ def build_program(
         reverse=True,
     )
     spoken = speak_every_line([compiled[job] for job in stale], engines, jobs, progress)
-    ended = _counted(len(distinct), on_done, progress)
+    ended = counted_sessions(len(distinct), on_done, progress)
     outcomes: dict[WrittenRoutine, Outcome[WrittenRoutine]] = {}
     for job in distinct:  # the sessions up to date, as they stand
         result = found[job]
@@ -149,26 +149,6 @@ def session_job(course: Course, path: Path, day: Day) -> WrittenRoutine:
     routine = course.routine(day.session, day.week)
     name = f"w{day.week:02d}-{day.weekday}-{day.session}"
     return WrittenRoutine(path, name, routine, routine.as_yaml())
-
-
-def _counted(
-    total: int,
-    on_done: Callable[[Outcome[WrittenRoutine]], None] | None,
-    progress: Progress | None,
-) -> Callable[[Outcome[WrittenRoutine]], None]:
-    """`on_done`, and the progress of the sessions: one bar over them all."""
-    ended = [0]
-    if progress:
-        progress("Sessions", 0, total)
-
-    def done(outcome: Outcome[WrittenRoutine]) -> None:
-        ended[0] += 1
-        if progress:
-            progress("Sessions", ended[0], total)
-        if on_done:
-            on_done(outcome)
-
-    return done
 
 
 def _write_index(
