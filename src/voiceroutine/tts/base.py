@@ -59,7 +59,9 @@ class Engine(Protocol):
 
     An engine may also offer `voice_id(voice) -> str`, the id of the voice that
     speaks as `voiceroutine voices` lists it, for the timeline and the tags;
-    without it they record its identity's `voice`.
+    without it they record its identity's `voice`. It may offer `prepare(voice)`
+    as well: make ready, once, what every process that speaks with the voice
+    shares; it is called before worker processes start speaking.
     """
 
     name: str

@@ -20,6 +20,12 @@ from typing import Any
 from voiceroutine.errors import VoiceroutineError
 from voiceroutine.suggest import did_you_mean
 from voiceroutine.tts.base import RawClip, VoiceInfo, VoiceSettings
+from voiceroutine.tts.piper_seeded import (
+    SEEDED_FORMAT,
+    SeededSession,
+    ensure_seeded_model,
+    seeded_model_path,
+)
 from voiceroutine.tts.piper_voices import (
     VoiceFile,
     every_voice,
@@ -80,6 +86,7 @@ class PiperEngine:
             "engine": self.name,
             "backend": f"piper-tts {self._version}",
             "voice": self._digest(file),
+            "noise": f"seeded per sentence, format {SEEDED_FORMAT}",
             **{key: repr(value) for key, value in asdict(settings).items()},
         }
 
@@ -113,6 +120,10 @@ class PiperEngine:
             raise VoiceroutineError(f"Piper produced no audio for {text!r}")
         samples = soften(np.concatenate(parts), rate, settings.treble_db)
         return RawClip(samples, rate)
+
+    def prepare(self, voice: VoiceSettings) -> None:
+        """Make the voice's repeatable model, once, before processes that speak with it start."""
+        self._seeded(self._resolve(voice))
 
     def _resolve(self, voice: VoiceSettings) -> VoiceFile:
         """The voice file a name stands for (an installed voice's id, or a path to an .onnx
@@ -198,8 +209,23 @@ class PiperEngine:
             self._digests[key] = digest.hexdigest()
         return self._digests[key]
 
+    def _seeded(self, file: VoiceFile) -> Path:
+        """The voice rewritten to draw its noise from a seed per sentence (piper_seeded.py),
+        kept in the clip cache's folder and made on first use."""
+        from voiceroutine.tts.cache import default_cache_dir
+
+        target = seeded_model_path(default_cache_dir(), self._digest(file))
+        try:
+            return ensure_seeded_model(file.model, target)
+        except OSError as error:
+            raise VoiceroutineError(
+                f"cannot keep the repeatable copy of the voice {file.id} at {target}: "
+                f"{error.strerror or error}"
+            ) from None
+
     def _model(self, file: VoiceFile) -> Any:
-        """The loaded voice; a worker process gives onnxruntime one thread: workers share cores."""
+        """The loaded voice, repeatable; a worker process gives onnxruntime one thread: workers
+        share cores."""
         if file.model not in self._models:
             import onnxruntime
             from piper import PiperVoice
@@ -209,10 +235,10 @@ class PiperEngine:
             if multiprocessing.parent_process() is not None:
                 options.intra_op_num_threads = 1
             session = onnxruntime.InferenceSession(
-                str(file.model), sess_options=options, providers=["CPUExecutionProvider"]
+                str(self._seeded(file)), sess_options=options, providers=["CPUExecutionProvider"]
             )
             self._models[file.model] = PiperVoice(
-                session=session, config=PiperConfig.from_dict(self._config(file))
+                session=SeededSession(session), config=PiperConfig.from_dict(self._config(file))
             )
         return self._models[file.model]
 

@@ -136,6 +136,9 @@ def _synthesize(
         for text in texts:
             yield text, trim_silence(engine.synthesize(said(text, voice), voice), text)
         return
+    prepare = getattr(engine, "prepare", None)
+    if prepare is not None:
+        prepare(voice)
     # Longest first, so that no worker is left speaking one long line while the others wait.
     texts = sorted(texts, key=len, reverse=True)
     with ProcessPoolExecutor(workers, initializer=init_worker) as pool:
