@@ -122,6 +122,57 @@ def test_the_cluster_writes_what_the_local_pool_writes(tmp_path: Path) -> None:
             ).read_bytes(), name
 
 
+PROGRAM = """\
+title: "Course for {name}"
+audio: {bell: false}
+defaults: {get_ready: 1s}
+program:
+  weeks: 2
+  start: 2027-01-04
+  schedule: {mon: short}
+  progress: {hold: {add: 2s, every: 1, up_to: 20s}}
+sessions:
+  short:
+    steps:
+      - say: "Hello {name}."
+      - exercise: chin-tuck
+        reps: 1
+        hold: "{hold}"
+"""
+
+
+def test_a_program_template_on_the_cluster_writes_what_the_local_pool_writes(
+    tmp_path: Path, cluster: Client
+) -> None:
+    """Each person's sessions go in their own folder, on the workers as in the local pool."""
+    template = tmp_path / "course.yaml"
+    template.write_text(PROGRAM, encoding="utf-8")
+    people = tmp_path / "people.csv"
+    people.write_text("id,name,hold\nann,Ann,3s\nbo,Bo,4s\n", encoding="utf-8")
+    runs = {}
+    for where, address in (("cluster", cluster.scheduler.address), ("local", None)):
+        options = api.BuildOptions(out_dir=tmp_path / where)
+        runs[where] = api.build_each(template, people, options, jobs=2, cluster=address)
+        assert runs[where].totals() == "2 built, 0 failed"
+    assert runs["local"].spoken == 0, "the local pool found every clip the cluster spoke"
+    for who, hold_s in (("ann", 3), ("bo", 4)):
+        files = sorted(path.name for path in (tmp_path / "cluster" / "course" / who).iterdir())
+        assert [name for name in files if name.endswith(".mp3")] == [
+            "w01-mon-short.mp3", "w02-mon-short.mp3",
+        ]  # fmt: skip
+        for name in (*files, "program.json"):
+            if name.endswith(".ics"):
+                continue  # stamped with the time it was written
+            cluster_file = tmp_path / "cluster" / "course" / who / name
+            local_file = tmp_path / "local" / "course" / who / name
+            assert cluster_file.read_bytes() == local_file.read_bytes(), (who, name)
+        week_two = json.loads(
+            (tmp_path / "cluster" / "course" / who / "w02-mon-short.json").read_text()
+        )
+        holds = [s["end_ms"] - s["start_ms"] for s in week_two["segments"] if s["kind"] == "hold"]
+        assert holds == [(hold_s + 2) * 1000]
+
+
 def test_without_dask_the_cluster_option_says_which_extra_to_install(tmp_path: Path) -> None:
     write_batch(tmp_path)
     probe = (

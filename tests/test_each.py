@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import json
 import shutil
 from pathlib import Path
@@ -215,6 +216,29 @@ def test_a_lone_variable_is_read_as_yaml_reads_it_and_a_text_keeps_its_type() ->
     assert [use.name for use in Template(Path("t.yaml"), yaml.compose("a: '{m}'")).uses] == ["m"]
 
 
+@pytest.mark.parametrize(
+    ("cell", "value"),
+    [
+        ("18:00", "18:00"),  # YAML 1.1 would read 1080
+        ("no", "no"),  # Norwegian, not false
+        ("010", "010"),  # not 8
+        ("1_000", "1_000"),
+        ("12", 12),
+        ("-2", -2),
+        ("1.5", 1.5),
+        ("true", True),
+        ("2027-01-04", datetime.date(2027, 1, 4)),
+        ("30s", "30s"),
+    ],
+)
+def test_a_value_from_a_cell_is_read_as_typed_where_yaml_would_surprise(
+    cell: str, value: object
+) -> None:
+    template = Template(Path("t.yaml"), yaml.compose('a: "{v}"'))
+    filled = yaml.SafeLoader("").construct_document(template.filled({"v": cell}).node)
+    assert filled == {"a": value} and type(filled["a"]) is type(value)
+
+
 def test_the_bundled_template_builds_for_every_person(tmp_path: Path) -> None:
     for name in ("desk-break-for.yaml", "people.csv"):
         shutil.copy(ROOT / "routines" / name, tmp_path / name)
@@ -229,3 +253,107 @@ def test_the_bundled_template_builds_for_every_person(tmp_path: Path) -> None:
     assert carla is not None and carla.timeline is not None
     assert carla.timeline.voice.language == "de"
     assert carla.timeline.title == "Schreibtischpause"
+
+
+PROGRAM = """\
+title: "Two days for {name}"
+variables: {time: "08:00", hold: 3s}
+audio: {bell: false}
+defaults: {get_ready: 1s, rest_between_exercises: 1s}
+program:
+  weeks: 1
+  start: "{start}"
+  time: "{time}"
+  schedule: {mon: short, wed: short}
+sessions:
+  short:
+    steps:
+      - say: "Hello {name}."
+      - exercise: chin-tuck
+        reps: 1
+        hold: "{hold}"
+"""
+
+
+def test_a_program_template_gives_each_person_their_course(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        PROGRAM,
+        "id,name,start,time,hold\n"
+        "ann,Ann,2027-01-04,18:00,\n"
+        "bo,Bo,2027-01-11,,5s\n"
+        "cy,Cy,2027-02-30,,\n",  # no such day
+    )
+    result = run_cli("build", "break.yaml", "--each", "people.csv", "-o", "out", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        "error: people.csv:4:3: start: input should be a valid date or datetime, day value is "
+        "outside expected range, got '2027-02-30' (the template's {start}, at break.yaml:7:10)"
+    )
+    folder = tmp_path / "out" / "break"
+    for who, first, time in (("ann", "2027-01-04", "18:00"), ("bo", "2027-01-11", "08:00")):
+        assert f"wrote out/break/{who}/program.json  2 days, 1 distinct session (1 built)" in (
+            result.stdout
+        )
+        course = folder / who
+        assert sorted(file.name for file in course.iterdir()) == [
+            "program.html", "program.ics", "program.json",
+            "w01-mon-short.chapters.json", "w01-mon-short.json", "w01-mon-short.mp3",
+            "w01-mon-short.vtt",
+        ]  # fmt: skip
+        index = json.loads((course / "program.json").read_text(encoding="utf-8"))
+        assert [day["date"] for day in index["days"]] == [first, str(
+            datetime.date.fromisoformat(first) + datetime.timedelta(days=2)
+        )]  # fmt: skip
+        start = first.replace("-", "") + "T" + time.replace(":", "") + "00"
+        assert f"DTSTART:{start}" in (course / "program.ics").read_text(encoding="utf-8")
+        assert f"Hello {who.title()}." in spoken(course / "w01-mon-short.json")
+        decoded_ms = len(decode(course / "w01-mon-short.mp3")) / 44.1
+        assert abs(decoded_ms - index["days"][0]["duration_ms"]) < 60
+    bo = json.loads((folder / "bo" / "w01-mon-short.json").read_text(encoding="utf-8"))
+    assert [s["end_ms"] - s["start_ms"] for s in bo["segments"] if s["kind"] == "hold"] == [5000]
+    with (folder / "summary.csv").open(encoding="utf-8") as summary:
+        rows = list(csv.DictReader(summary))
+    assert [(r["id"], r["status"], r["file"]) for r in rows] == [
+        ("ann", "built", "ann/program.json"), ("bo", "built", "bo/program.json"),
+        ("cy", "failed", ""),
+    ]  # fmt: skip
+    ann = json.loads((folder / "ann" / "program.json").read_text(encoding="utf-8"))
+    total_s = sum(day["duration_ms"] for day in ann["days"]) / 1000
+    assert float(rows[0]["duration"]) == pytest.approx(total_s, abs=0.05)
+    ics = [(folder / who / "program.ics").read_text(encoding="utf-8") for who in ("ann", "bo")]
+    uids = [{line for line in text.splitlines() if line.startswith("UID:")} for text in ics]
+    assert not uids[0] & uids[1], "two people's calendars share no event"
+
+    again = run_cli("build", "break.yaml", "--each", "people.csv", "-o", "out", cwd=tmp_path)
+    assert "(0 built, 2 up to date, 1 failed; 0 lines spoken for the batch)" in again.stdout
+
+
+def test_the_bundled_program_template_builds_a_course(tmp_path: Path) -> None:
+    for name in ("home-program-for.yaml", "patients.csv"):
+        shutil.copy(ROOT / "routines" / name, tmp_path / name)
+    people = (tmp_path / "patients.csv").read_text(encoding="utf-8").splitlines()
+    (tmp_path / "patients.csv").write_text("\n".join(people[:2]) + "\n", encoding="utf-8")
+    result = api.build_each(
+        tmp_path / "home-program-for.yaml",
+        tmp_path / "patients.csv",
+        api.BuildOptions(out_dir=tmp_path / "out"),
+        jobs=2,
+        today=datetime.date(2026, 12, 7),
+    )
+    assert result.totals() == "1 built, 0 failed"
+    (ana,) = result.outcomes
+    assert ana.program is not None and ana.program.calendar_start == datetime.date(2027, 1, 4)
+    assert str(ana.program.course.plan.time)[:5] == "07:30"
+    holds = []
+    for session in ana.program.sessions:
+        assert session.result is not None
+        timeline = json.loads(session.result.timeline_file.read_text(encoding="utf-8"))
+        assert timeline["title"] == "Back care"
+        said_first = [cue["text"] for cue in timeline["cues"] if cue["kind"] == "speech"]
+        assert any(text.startswith("Hello Ana. Lie on your back") for text in said_first)
+        holds.append(
+            max(s["end_ms"] - s["start_ms"] for s in timeline["segments"] if s["kind"] == "hold")
+        )
+    assert holds == [10_000, 15_000], "Ana's 10 s hold, 5 s longer in the second week"

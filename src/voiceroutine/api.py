@@ -38,6 +38,8 @@ from voiceroutine.timeline import SpeakingVoice, Timeline
 from voiceroutine.tts.listing import EngineVoices, ListedVoice, by_language, engine_voices
 
 if TYPE_CHECKING:
+    import datetime
+
     from voiceroutine.batch import Outcome
     from voiceroutine.build import WrittenRoutine
     from voiceroutine.personal.each import EachResult, PersonOutcome
@@ -392,10 +394,13 @@ def build_each(
     on_done: Callable[[PersonOutcome], None] | None = None,
     progress: Progress | None = None,
     cluster: str | None = None,
+    today: datetime.date | None = None,
 ) -> EachResult:
     """Build the template for each person (row) of the CSV file `people`, into
-    `options.out_dir/<stem>/<id>.*` with `summary.csv` beside them; a row that fails is
-    reported in its outcome and the others are built.
+    `options.out_dir/<stem>/<id>.*` (a program template: each person's course in
+    `options.out_dir/<stem>/<id>/`) with `summary.csv` beside them; a row that fails is
+    reported in its outcome and the others are built. A course with no start begins on the
+    first Monday after `today`.
 
     With a `cluster` (`local`, or a Dask scheduler's address such as
     `tcp://host:8786`), the sessions are built by its workers, one task each,
@@ -404,14 +409,14 @@ def build_each(
     from voiceroutine.personal.each import build_each as build_for_each
 
     if cluster is None:
-        return build_for_each(template, people, options, jobs, on_done, progress)
+        return build_for_each(template, people, options, jobs, on_done, progress, today=today)
     from voiceroutine.cluster import DaskRunner, connected
 
     runner: DaskRunner | None = None
     try:
         with connected(cluster, jobs) as client:
             runner = DaskRunner(client)
-            return build_for_each(template, people, options, jobs, on_done, progress, runner)
+            return build_for_each(template, people, options, jobs, on_done, progress, runner, today)
     finally:
         if runner is not None:  # again once the cluster is closed: what its workers left
             runner.remove_partials()

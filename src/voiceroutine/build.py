@@ -111,16 +111,27 @@ class WrittenRoutine:
     routine: Routine
     written: str
     """The routine as YAML: what the file's tags carry and its build id is made from."""
+    folder: str = ""
+    """The folder under the output folder its files go in: a person's course, their id."""
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """What tells it from every other session of a batch: its folder and name."""
+        return self.folder, self.name
 
     def compiled(self, options: BuildOptions) -> Compiled:
         return compile_loaded(
             self.source, self.routine, options.voice, options.allowances, written=self.written
         )
 
+    def placed(self, options: BuildOptions) -> BuildOptions:
+        """`options` with the output folder its files go in."""
+        return replace(options, out_dir=options.out_dir / self.folder) if self.folder else options
+
 
 def build_written(job: WrittenRoutine, options: BuildOptions) -> BuildResult:
     """Build one made routine under its own name (in a worker process, or here)."""
-    return build_compiled(job.compiled(options), options, name=job.name)
+    return build_compiled(job.compiled(options), job.placed(options), name=job.name)
 
 
 def spoken_timeline(

@@ -86,8 +86,8 @@ class DaskRunner:
 
     def __init__(self, client: Client) -> None:
         self.client = client
-        self._sessions: list[tuple[Path, list[str]]] = []
-        """The folders written to, with the sessions each was to hold."""
+        self._sessions: list[tuple[Path, str]] = []
+        """The sessions sent, each as its folder and name."""
 
     def workers(self) -> int:
         return max(1, len(self.client.scheduler_info()["workers"]))
@@ -129,25 +129,24 @@ class DaskRunner:
             cache_dir=(options.cache_dir or default_cache_dir()).resolve(),
         )
         sent = [replace(job, source=job.source.resolve()) for job in work]
-        self._sessions.append((shared.out_dir, [job.name for job in work]))
+        self._sessions.extend((shared.out_dir / job.folder, job.name) for job in work)
         try:
             futures = [self.client.submit(build_on_worker, job, shared, pure=False) for job in sent]
-            outcomes: dict[str, Outcome[WrittenRoutine]] = {}
+            outcomes: dict[tuple[str, str], Outcome[WrittenRoutine]] = {}
             for outcome in self._completed(futures):
-                outcomes[outcome.job.name] = outcome
+                outcomes[outcome.job.key] = outcome
                 on_done(outcome)
-            return [outcomes[job.name] for job in sent]
+            return [outcomes[job.key] for job in sent]
         finally:
             self.remove_partials()
 
     def remove_partials(self) -> None:
         """Remove the temporaries of the sessions' files (`.ann.mp3.x1y2.partial`, and the
         encoder's extra tries beside them) that a lost or stopped worker left behind."""
-        for folder, names in self._sessions:
-            for name in names:
-                for leftover in folder.glob(f".{name}.*.partial*"):
-                    with contextlib.suppress(OSError):
-                        leftover.unlink()
+        for folder, name in self._sessions:
+            for leftover in folder.glob(f".{name}.*.partial*"):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
 
     def _completed(self, futures: list[Any]) -> Iterator[Any]:
         """Each task's result as it ends; on an interrupt or error, the rest are cancelled.

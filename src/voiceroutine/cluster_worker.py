@@ -80,4 +80,5 @@ def _build_with_worker_engine(job: WrittenRoutine, options: BuildOptions) -> Bui
     from voiceroutine.build import build_compiled
 
     compiled = job.compiled(options)
-    return build_compiled(compiled, options, worker_engine(compiled.engine), name=job.name)
+    engine = worker_engine(compiled.engine)
+    return build_compiled(compiled, job.placed(options), engine, name=job.name)

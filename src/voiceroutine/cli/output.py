@@ -228,16 +228,26 @@ class PersonReport:
         self.notices: set[str] = set()
 
     def __call__(self, outcome: PersonOutcome) -> None:
-        result = outcome.result
-        if result is None:
+        result, program = outcome.result, outcome.program
+        if outcome.error is not None or (result is None and program is None):
             self.term.error(outcome.error or "")
             return
-        if result.voice_notice and result.voice_notice not in self.notices:
-            self.notices.add(result.voice_notice)  # the same for many people: said once
-            self.term.note(result.voice_notice)
-        if not result.up_to_date:
-            self.built += 1
-        report_build(self.term, result.audio, replace(result, voice_notice=None))
+        sessions = [result] if result else [o.result for o in program.sessions if o.result]
+        for notice in (session.voice_notice for session in sessions):
+            if notice and notice not in self.notices:
+                self.notices.add(notice)  # the same for many people: said once
+                self.term.note(notice)
+        built = sum(1 for session in sessions if not session.up_to_date)
+        self.built += built
+        if result is not None:
+            report_build(self.term, result.audio, replace(result, voice_notice=None))
+            return
+        self.term.done(
+            "wrote",
+            f"{program.index}  {count(len(program.days), 'day')}, "
+            f"{count(len(sessions), 'distinct session')} ({built} built), from "
+            f"{program.calendar_start}",
+        )
 
     def unfinished(self, rest: str) -> Callable[[], str]:
         """What an interrupted batch says: how many sessions were built, then `rest`."""

@@ -4,13 +4,16 @@ Any text value of a routine or program may name a variable in braces
 (`Well done, {name}.`); `{{` and `}}` stand for the braces themselves. A
 value that is only a variable (`hold: "{hold}"`) takes the person's value as
 if it had been written there unquoted, so `30s`, `8` or `de` is read as YAML
-reads it and then validated like any value of the file. The template's
+reads it and then validated like any value of the file; but where YAML 1.1
+would surprise (`18:00` as the number 1080, `no` as false, `010` as 8) the
+value stays the text that was typed. The template's
 `variables:` gives defaults. Filling works on the composed YAML, before
 validation, so every problem is still found at its place in the template.
 """
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -24,6 +27,14 @@ VARIABLES_KEY = "variables"
 VARIABLE = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}")
 """`{name}`, or a doubled brace that stands for one."""
 _RESOLVER = yaml.resolver.Resolver()
+_UNSURPRISING = {
+    "tag:yaml.org,2002:int": re.compile(r"[-+]?(0|[1-9][0-9]*)"),
+    "tag:yaml.org,2002:float": re.compile(r"[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?"),
+    "tag:yaml.org,2002:bool": re.compile(r"true|false", re.IGNORECASE),
+    "tag:yaml.org,2002:timestamp": re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}"),
+}
+"""The forms in which a person's value is read as a number, a truth value or a date; YAML
+1.1 reads others too (sexagesimal `18:00`, `no`, octal `010`), which stay text."""
 
 
 @dataclass(frozen=True)
@@ -130,8 +141,8 @@ class Template:
         lone = VARIABLE.fullmatch(node.value)
         if lone and lone[1]:
             value = values[lone[1]]
-            # As if written there unquoted: `8` is a number, `30s` text.
-            tag = _RESOLVER.resolve(yaml.ScalarNode, value, (True, False))
+            # As if written there unquoted: `8` is a number, `30s` text, `18:00` text too.
+            tag = _value_tag(value)
             filled = yaml.ScalarNode(tag, value, node.start_mark, node.end_mark, None)
         else:
             value = _substituted(node.value, values)
@@ -161,6 +172,27 @@ class Template:
 
     def _place(self, node: yaml.Node) -> Place:
         return Place(self.path, node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _value_tag(value: str) -> str:
+    """The type YAML gives `value` unquoted, unless that would surprise (see _UNSURPRISING)."""
+    tag = _RESOLVER.resolve(yaml.ScalarNode, value, (True, False))
+    if tag == "tag:yaml.org,2002:null":
+        return tag
+    form = _UNSURPRISING.get(tag)
+    if form is not None and not form.fullmatch(value):
+        return "tag:yaml.org,2002:str"
+    if tag == "tag:yaml.org,2002:timestamp" and not _is_date(value):
+        return "tag:yaml.org,2002:str"  # `2027-02-30`: reported as a bad date when validated
+    return tag
+
+
+def _is_date(value: str) -> bool:
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _substituted(text: str, values: Mapping[str, str]) -> str:

@@ -78,13 +78,11 @@ def build_program(
     session that failed, when any did: the index and calendar are then not
     written, and the sessions that were built stay.
     """
-    from voiceroutine.program.calendar import first_monday_after
-
     warnings: list[SourceWarning] = []
     course = load_course(path, options.allowances, warnings)
     folder = options.out_dir / path.stem
     session_options = replace(options, out_dir=folder, jobs=1)
-    days, distinct = _distinct_sessions(course, path)
+    days, distinct = course_sessions(course, path)
     engines = Engines(session_options)
     compiled = {job: job.compiled(session_options) for job in distinct}
     found = {
@@ -107,15 +105,44 @@ def build_program(
             ended(outcomes[job])
     built = build_all(build_written, stale, session_options, jobs, ended)
     outcomes.update(zip(stale, built, strict=True))
-    failed = [VoiceroutineError(outcome.error) for outcome in outcomes.values() if outcome.error]
+    work = CourseWork(course, folder, path.stem, days)
+    return finished_course(work, list(outcomes.values()), spoken, warnings, today)
+
+
+@dataclass(frozen=True)
+class CourseWork:
+    """A course to build into `folder`: each day with the session it plays."""
+
+    course: Course
+    folder: Path
+    stem: str
+    """What the calendar's event ids are made from: the program file's stem."""
+    days: list[tuple[Day, WrittenRoutine]]
+
+
+def finished_course(
+    work: CourseWork,
+    outcomes: list[Outcome[WrittenRoutine]],
+    spoken: int,
+    warnings: list[SourceWarning],
+    today: datetime.date | None = None,
+) -> ProgramResult:
+    """Write the index, calendar and overview of a course whose sessions were all built (or
+    found up to date), `outcomes` one per distinct session; raise VoiceroutineError, listing
+    every session that failed, when any did."""
+    from voiceroutine.program.calendar import first_monday_after
+
+    course, folder = work.course, work.folder
+    failed = [VoiceroutineError(outcome.error) for outcome in outcomes if outcome.error]
     if failed:
         raise VoiceroutineError(failed[0].message, also=tuple(failed[1:]))
-    results = {job: outcome.result for job, outcome in outcomes.items() if outcome.result}
+    results = {outcome.job.key: outcome.result for outcome in outcomes if outcome.result}
     indexed = [
-        IndexedDay(day, results[job].audio.name, results[job].duration_ms()) for day, job in days
+        IndexedDay(day, results[job.key].audio.name, results[job.key].duration_ms())
+        for day, job in work.days
     ]
     start = course.plan.start or first_monday_after(today or datetime.date.today())
-    index, calendar, overview = _write_index(course, indexed, folder, start, path.stem)
+    index, calendar, overview = _write_index(course, indexed, folder, start, work.stem)
     played = {result.audio for result in results.values()}
     left_over = tuple(
         file
@@ -124,21 +151,22 @@ def build_program(
     )
     return ProgramResult(
         course, folder, index, calendar, overview, start, tuple(indexed),
-        tuple(outcomes.values()), spoken, tuple(warnings), left_over,
+        tuple(outcomes), spoken, tuple(warnings), left_over,
     )  # fmt: skip
 
 
-def _distinct_sessions(
-    course: Course, path: Path
+def course_sessions(
+    course: Course, path: Path, folder: str = ""
 ) -> tuple[list[tuple[Day, WrittenRoutine]], list[WrittenRoutine]]:
-    """Each day with the session job it plays, and the distinct jobs in order of first use."""
+    """Each day with the session job it plays, and the distinct jobs in order of first use;
+    the jobs' files go in `folder` under the output folder."""
     by_week: dict[tuple[str, int], WrittenRoutine] = {}
     by_text: dict[str, WrittenRoutine] = {}
     days = []
     for day in course.days:
         key = (day.session, day.week)
         if key not in by_week:
-            job = session_job(course, path, day)
+            job = replace(session_job(course, path, day), folder=folder)
             by_week[key] = by_text.setdefault(job.written, job)
         days.append((day, by_week[key]))
     return days, list(by_text.values())
