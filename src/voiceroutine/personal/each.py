@@ -153,7 +153,7 @@ def build_each(
         if work.stale:
             waiting[person.id] = work
         else:
-            end(work.finished(folder, today))
+            end(work.finished(today))
     stale = [item for work in waiting.values() for item in work.stale]
     # The longest first: the cores then finish together, not one alone on the last long one.
     stale.sort(key=lambda item: item[1].minutes, reverse=True)
@@ -164,7 +164,7 @@ def build_each(
         work = waiting[person]
         work.ended[outcome.job.key] = outcome
         if len(work.ended) == len(work.jobs):
-            end(work.finished(folder, today))
+            end(work.finished(today))
 
     if stale:
         counted = counted_sessions(len(stale), built, progress)
@@ -187,7 +187,7 @@ class _PersonWork:
     stale: list[tuple[WrittenRoutine, Compiled]]
     course: CourseWork | None = None
 
-    def finished(self, folder: Path, today: datetime.date | None) -> PersonOutcome:
+    def finished(self, today: datetime.date | None) -> PersonOutcome:
         person = self.person
         outcomes = [self.ended[job.key] for job in self.jobs]
         status: Status = "built" if self.stale else "up to date"
