@@ -248,3 +248,31 @@ def test_ctrl_c_while_a_command_loads_is_reported(module: str, tmp_path: Path) -
     )  # fmt: skip
     assert done.returncode == 130
     assert done.stderr.strip() == "interrupted; the file being built was not written"
+
+
+def test_an_error_while_storing_a_line_stops_the_speaking_workers_at_once(tmp_path: Path) -> None:
+    # The error is raised between two clips the workers send; the pool must not outlive it
+    # (a pool left running after an interrupt kept its workers blocked on a full result pipe,
+    # and the build's output open, after the build had exited).
+    import errno
+    import multiprocessing
+
+    from voiceroutine.errors import VoiceroutineError
+    from voiceroutine.tts.base import VoiceSettings
+    from voiceroutine.tts.cache import ClipCache
+    from voiceroutine.tts.registry import EngineSpec
+    from voiceroutine.tts.speak import SpeakingProcesses, speak_all
+
+    class FullDisk(ClipCache):
+        def put(self, key: str, clip: object) -> None:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    spec = EngineSpec("pyttsx3")
+    lines = [f"Breathe in slowly, {count} of twenty." for count in range(1, 21)]
+    with pytest.raises(VoiceroutineError, match="No space left") as raised:
+        speak_all(
+            lines, spec.create(), VoiceSettings(), FullDisk(tmp_path / "cache"), 22050,
+            processes=SpeakingProcesses(spec, 2),
+        )  # fmt: skip
+    assert raised.value.__traceback__ is not None  # its frames are still held here
+    assert multiprocessing.active_children() == []

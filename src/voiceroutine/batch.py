@@ -7,7 +7,7 @@ The clip cache is safe to share: its entries are written atomically.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Generic, TypeVar
 
@@ -47,7 +47,7 @@ def build_all(
     on_done: Callable[[Outcome[Job]], None] | None = None,
 ) -> list[Outcome[Job]]:
     """Build every job with `build`; outcomes come back in the order of `work`."""
-    outcomes = dict(_outcomes(build, work, options, jobs, on_done))
+    outcomes = _outcomes(build, work, options, jobs, on_done)
     return [outcomes[job] for job in work]
 
 
@@ -57,14 +57,16 @@ def _outcomes(
     options: BuildOptions,
     jobs: int,
     on_done: Callable[[Outcome[Job]], None] | None,
-) -> Iterator[tuple[Job, Outcome[Job]]]:
+) -> dict[Job, Outcome[Job]]:
+    """Each job's outcome, in the order they end. A function, not a generator: one left
+    suspended by an interrupt would keep its pool's workers running (speak.py)."""
+    outcomes: dict[Job, Outcome[Job]] = {}
     if jobs <= 1 or len(work) <= 1:
         for job in work:
-            outcome = build_one(build, job, options)
+            outcomes[job] = build_one(build, job, options)
             if on_done:
-                on_done(outcome)
-            yield job, outcome
-        return
+                on_done(outcomes[job])
+        return outcomes
     # Imported here: a single build, the common case, never starts a pool.
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -73,13 +75,13 @@ def _outcomes(
             with signals_held():  # the workers start now: none may see a signal before it is set
                 futures = {pool.submit(_build_in_worker, build, job, options): job for job in work}
             for future in as_completed(futures):
-                outcome = future.result()
+                outcomes[futures[future]] = outcome = future.result()
                 if on_done:
                     on_done(outcome)
-                yield futures[future], outcome
         except BaseException:
             stop_workers(pool)
             raise
+    return outcomes
 
 
 def build_one(build: BuildOne[Job], job: Job, options: BuildOptions) -> Outcome[Job]:

@@ -107,12 +107,15 @@ class DaskRunner:
                         speak_on_worker, compiled.engine, compiled.voice, part, cache, pure=False
                     )
                 )
-        spoken = 0
-        for done, count in enumerate(self._completed(futures), 1):
-            spoken += count
+        counts: list[int] = []
+
+        def counted(count: int) -> None:
+            counts.append(count)
             if progress:
-                progress("Speaking", done, len(futures))
-        return spoken
+                progress("Speaking", len(counts), len(futures))
+
+        self._each_completed(futures, counted)
+        return sum(counts)
 
     def build(
         self,
@@ -133,9 +136,12 @@ class DaskRunner:
         try:
             futures = [self.client.submit(build_on_worker, job, shared, pure=False) for job in sent]
             outcomes: dict[tuple[str, str], Outcome[WrittenRoutine]] = {}
-            for outcome in self._completed(futures):
+
+            def ended(outcome: Outcome[WrittenRoutine]) -> None:
                 outcomes[outcome.job.key] = outcome
                 on_done(outcome)
+
+            self._each_completed(futures, ended)
             return [outcomes[job.key] for job in sent]
         finally:
             self.remove_partials()
@@ -148,11 +154,13 @@ class DaskRunner:
                 with contextlib.suppress(OSError):
                     leftover.unlink()
 
-    def _completed(self, futures: list[Any]) -> Iterator[Any]:
-        """Each task's result as it ends; on an interrupt or error, the rest are cancelled.
+    def _each_completed(self, futures: list[Any], on_result: Callable[[Any], None]) -> None:
+        """Hand each task's result to `on_result` as it ends; on an interrupt or error
+        (`on_result`'s too), the rest are cancelled.
 
         Every call into Dask runs with Ctrl-C held, and a Ctrl-C acts between them: one
-        that cut a call short could leave the client waiting on a lock for ever.
+        that cut a call short could leave the client waiting on a lock for ever. A
+        function, not a generator, so that nothing is left running when its caller stops.
         """
         from distributed import wait
 
@@ -167,7 +175,8 @@ class DaskRunner:
                     except TimeoutError:
                         continue
                     results = [future.result() for future in done]
-                yield from results
+                for result in results:
+                    on_result(result)
         except BaseException:
             with signals_held():
                 self.client.cancel(futures, force=True)

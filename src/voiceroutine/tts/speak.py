@@ -7,7 +7,7 @@ each with its own engine built from the engine's spec.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -72,9 +72,9 @@ def speak_all(
     keys = {text: cache.key(identity, said(text, voice)) for text in distinct}
     raw = {text: clip for text in distinct if (clip := cache.get(keys[text])) is not None}
     missing = [text for text in distinct if text not in raw]
-    raw.update(_spoken_and_stored(
-        missing, engine, voice, cache, keys, progress, processes, len(raw), len(distinct)
-    ))  # fmt: skip
+    _speak_and_store(
+        missing, engine, voice, cache, keys, progress, processes, len(raw), len(distinct), raw
+    )
     # Each engine-rate clip is let go as soon as it is resampled: one copy at a time.
     resampled = map_in_threads(
         lambda clip: resample(clip, sample_rate), (raw.pop(text) for text in distinct)
@@ -100,15 +100,11 @@ def speak_missing(
     distinct = list(dict.fromkeys(texts))
     keys = {text: cache.key(identity, said(text, voice)) for text in distinct}
     missing = [text for text in distinct if not cache.path(keys[text]).exists()]
-    spoken = _spoken_and_stored(
-        missing, engine, voice, cache, keys, progress, processes, 0, len(missing)
-    )
-    for _line in spoken:
-        pass
+    _speak_and_store(missing, engine, voice, cache, keys, progress, processes, 0, len(missing))
     return len(missing)
 
 
-def _spoken_and_stored(
+def _speak_and_store(
     missing: list[str],
     engine: Engine,
     voice: VoiceSettings,
@@ -118,23 +114,41 @@ def _spoken_and_stored(
     processes: SpeakingProcesses | None,
     done_before: int,
     total: int,
-) -> Iterator[tuple[str, RawClip]]:
-    """Each missing line spoken and stored in the cache; `progress` counts up to `total`."""
-    spoken = _synthesize(missing, engine, voice, processes)
-    for done, (text, clip) in enumerate(spoken, done_before + 1):
+    kept: dict[str, RawClip] | None = None,
+) -> None:
+    """Speak each missing line and store it in the cache (and in `kept`, if given);
+    `progress` counts up to `total`."""
+    done = done_before
+
+    def stored(text: str, clip: RawClip) -> None:
+        nonlocal done
         _store(cache, keys[text], clip)
+        if kept is not None:
+            kept[text] = clip
+        done += 1
         if progress:
             progress("Speaking", done, total)
-        yield text, clip
+
+    _synthesize(missing, engine, voice, processes, stored)
 
 
 def _synthesize(
-    texts: list[str], engine: Engine, voice: VoiceSettings, processes: SpeakingProcesses | None
-) -> Iterator[tuple[str, RawClip]]:
+    texts: list[str],
+    engine: Engine,
+    voice: VoiceSettings,
+    processes: SpeakingProcesses | None,
+    on_spoken: Callable[[str, RawClip], None],
+) -> None:
+    """Speak each text, handing each clip to `on_spoken` as it comes.
+
+    A function, not a generator: a generator left suspended by an interrupt
+    in its consumer would keep its pool running, its workers blocked on a
+    full result pipe after this process has gone.
+    """
     workers = min(processes.count, len(texts) // MIN_LINES_PER_WORKER) if processes else 0
     if processes is None or workers <= 1:
         for text in texts:
-            yield text, trim_silence(engine.synthesize(said(text, voice), voice), text)
+            on_spoken(text, trim_silence(engine.synthesize(said(text, voice), voice), text))
         return
     prepare = getattr(engine, "prepare", None)
     if prepare is not None:
@@ -149,7 +163,7 @@ def _synthesize(
             with signals_held():  # the workers start now: none may see a signal before it is set
                 futures = [pool.submit(_speak_in_worker, processes.engine, t, voice) for t in texts]
             for text, future in zip(texts, futures, strict=True):
-                yield text, future.result()
+                on_spoken(text, future.result())
         except BaseException:
             stop_workers(pool)
             raise
