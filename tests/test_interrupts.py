@@ -250,6 +250,43 @@ def test_ctrl_c_while_a_command_loads_is_reported(module: str, tmp_path: Path) -
     assert done.stderr.strip() == "interrupted; the file being built was not written"
 
 
+def test_a_signal_inside_the_import_system_is_raised_once_it_is_left() -> None:
+    # Raised in the import system's own code, an interrupt can be printed and lost with the
+    # import lock still held (in the weakref callback that drops a module's lock), and every
+    # other thread's next import then waits for ever. There it waits for the first call outside.
+    from voiceroutine.interrupts import Terminated, unwind_on_sigterm
+
+    frames = []
+
+    class Spy:
+        def find_spec(self, name: str, path: object, target: object = None) -> None:
+            if name == "voiceroutine_not_a_module":
+                frames.append(sys._getframe(1))  # the import system's frame that asked
+
+    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    spy = Spy()
+    sys.meta_path.insert(0, spy)
+    try:
+        with pytest.raises(ModuleNotFoundError):
+            import voiceroutine_not_a_module  # noqa: F401
+        unwind_on_sigterm()
+        handler = signal.getsignal(signal.SIGTERM)
+        assert callable(handler)
+        assert frames[0].f_code.co_filename == "<frozen importlib._bootstrap>"
+        reached = 0
+        with pytest.raises(Terminated):
+            handler(signal.SIGTERM, frames[0])  # as if the signal had come there
+            reached = 1  # no call yet: still nothing raised
+            len("the first call outside the import system")
+            reached = 2
+        assert reached == 1
+        assert sys.getprofile() is None  # the watch is gone with it
+    finally:
+        sys.meta_path.remove(spy)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
 def test_an_error_while_storing_a_line_stops_the_speaking_workers_at_once(tmp_path: Path) -> None:
     # The error is raised between two clips the workers send; the pool must not outlive it
     # (a pool left running after an interrupt kept its workers blocked on a full result pipe,

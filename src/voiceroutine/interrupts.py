@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:  # concurrent.futures is imported where a pool is made, not at start-up
     from concurrent.futures import Executor
@@ -34,13 +35,58 @@ class Terminated(SystemExit):
         super().__init__(TERMINATED_EXIT)
 
 
+IMPORT_MACHINERY = frozenset(
+    {"<frozen importlib._bootstrap>", "<frozen importlib._bootstrap_external>"}
+)
+"""Where Python's import system runs its own code.
+
+An exception a signal's handler raises there can be lost with the import
+lock still held: raised in the callback that drops a module's lock (a
+weakref callback, whose exceptions Python prints and ignores) just after it
+took the import lock, it stops nothing, and every other thread's next import
+waits for ever (seen once in about a hundred SIGTERMs to a build).
+"""
+
+
 def _raise_terminated(signum: int, frame: FrameType | None) -> None:
-    raise Terminated()
+    _raise_outside_imports(Terminated, frame)
+
+
+def _raise_interrupted(signum: int, frame: FrameType | None) -> None:
+    _raise_outside_imports(KeyboardInterrupt, frame)
+
+
+def _raise_outside_imports(error: Callable[[], BaseException], frame: FrameType | None) -> None:
+    """Raise `error` here, or, when the signal came inside the import system, at the first
+    call made outside it (a profile function sees every call; it is removed then)."""
+    if frame is None or frame.f_code.co_filename not in IMPORT_MACHINERY:
+        raise error()
+    if isinstance(sys.getprofile(), _RaiseOnLeavingImports):
+        return  # one interrupt is on its way already
+    sys.setprofile(_RaiseOnLeavingImports(error, sys.getprofile()))
+
+
+class _RaiseOnLeavingImports:
+    """A profile function that raises an error at the first event outside the import system,
+    putting back the profile function there was before."""
+
+    def __init__(self, error: Callable[[], BaseException], previous: Any) -> None:
+        self.error = error
+        self.previous = previous
+
+    def __call__(self, frame: FrameType, event: str, arg: object) -> None:
+        if frame.f_code.co_filename in IMPORT_MACHINERY or frame.f_code.co_filename == __file__:
+            return  # still inside, or the handler that set this returning into it
+        sys.setprofile(self.previous)
+        raise self.error()
 
 
 def unwind_on_sigterm() -> None:
-    """From now on, SIGTERM raises Terminated in the main thread."""
+    """From now on, SIGTERM raises Terminated in the main thread, and Ctrl-C (where Python
+    takes it) KeyboardInterrupt, each outside the import system's own code."""
     signal.signal(signal.SIGTERM, _raise_terminated)
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _raise_interrupted)
 
 
 def init_worker() -> None:
