@@ -254,7 +254,7 @@ def test_a_signal_inside_the_import_system_is_raised_once_it_is_left() -> None:
     # Raised in the import system's own code, an interrupt can be printed and lost with the
     # import lock still held (in the weakref callback that drops a module's lock), and every
     # other thread's next import then waits for ever. There it waits for the first call outside.
-    from voiceroutine.interrupts import Terminated, unwind_on_sigterm
+    from voiceroutine.interrupts import Terminated, unwind_on_signals
 
     frames = []
 
@@ -269,7 +269,7 @@ def test_a_signal_inside_the_import_system_is_raised_once_it_is_left() -> None:
     try:
         with pytest.raises(ModuleNotFoundError):
             import voiceroutine_not_a_module  # noqa: F401
-        unwind_on_sigterm()
+        unwind_on_signals()
         handler = signal.getsignal(signal.SIGTERM)
         assert callable(handler)
         assert frames[0].f_code.co_filename == "<frozen importlib._bootstrap>"

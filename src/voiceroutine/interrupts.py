@@ -81,7 +81,7 @@ class _RaiseOnLeavingImports:
         raise self.error()
 
 
-def unwind_on_sigterm() -> None:
+def unwind_on_signals() -> None:
     """From now on, SIGTERM raises Terminated in the main thread, and Ctrl-C (where Python
     takes it) KeyboardInterrupt, each outside the import system's own code."""
     signal.signal(signal.SIGTERM, _raise_terminated)
@@ -96,7 +96,7 @@ def init_worker() -> None:
     whole process group cannot reach one before this has run; the hold ends here.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    unwind_on_sigterm()
+    unwind_on_signals()
     release_signals()
 
 

@@ -14,7 +14,7 @@ from voiceroutine.interrupts import (
     Terminated,
     hold_signals,
     signals_held,
-    unwind_on_sigterm,
+    unwind_on_signals,
 )
 
 
@@ -27,7 +27,7 @@ def main() -> None:
     command handles them itself (cli.output.run) ends it the same way: a message
     and exit code 130 or 143, no traceback.
     """
-    unwind_on_sigterm()
+    unwind_on_signals()
     try:
         try:
             gc.disable()

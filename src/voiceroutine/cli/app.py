@@ -12,7 +12,7 @@ from voiceroutine import __version__
 from voiceroutine.access import Allowances
 from voiceroutine.cli.options import MaxHoursOption
 from voiceroutine.cli.output import Terminal, run, terminal
-from voiceroutine.interrupts import unwind_on_sigterm
+from voiceroutine.interrupts import unwind_on_signals
 
 app = typer.Typer(
     name="voiceroutine",
@@ -62,7 +62,7 @@ def allow_hours(term: Terminal, max_hours: float | None) -> None:
 
 
 def main() -> None:
-    unwind_on_sigterm()
+    unwind_on_signals()
     try:
         app()
     finally:
